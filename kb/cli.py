@@ -1,0 +1,332 @@
+"""`kb` command line: ingest, index, search, serve, stats, check.
+
+Messages are in Chinese for the people who use kb; errors name the file or parameter at
+fault and exit with status 1 without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kb.config import Config, ConfigError, load_config
+from kb.models import SECTION_KINDS
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def _print(*lines: str) -> None:
+    for line in lines:
+        print(line)
+
+
+def _err(message: str) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _terminate_gracefully() -> None:
+    """Turn SIGTERM into KeyboardInterrupt so interrupted builds clean up after themselves."""
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def cmd_ingest(cfg: Config, args: argparse.Namespace) -> int:
+    from kb.ingest import ingest
+    from kb.store import CorpusStore
+
+    root = Path(args.directory)
+    if not root.is_dir():
+        return _err(f"语料目录 {root} 不存在或不是目录")
+    store = CorpusStore(cfg.store_path)
+    try:
+        summary = ingest(
+            root,
+            store,
+            max_bytes=int(cfg.ingest.max_file_mb * 1024 * 1024),
+            show_progress=not args.quiet,
+        )
+    finally:
+        store.close()
+    _print(*summary.lines())
+    return EXIT_OK
+
+
+def cmd_index(cfg: Config, args: argparse.Namespace) -> int:
+    from indexer.build import BuildError, build_indexes
+    from indexer.embedders import create_embedder
+    from kb.store import CorpusStore
+
+    if not cfg.store_path.is_file():
+        return _err(f"语料库 {cfg.store_path} 不存在：请先运行 `kb ingest corpus/`")
+    store = CorpusStore(cfg.store_path)
+    try:
+        embedder = create_embedder(cfg.embedder)
+        result = build_indexes(cfg, store, embedder, show_progress=not args.quiet, force=args.force)
+    except BuildError as e:
+        return _err(str(e))
+    except KeyboardInterrupt:
+        print("索引构建已中断；之前的索引保持可用（可用 `kb check` 确认）。", file=sys.stderr)
+        return 130
+    finally:
+        store.close()
+    _print(*result.lines())
+    return EXIT_OK
+
+
+def _search_params(args: argparse.Namespace) -> dict:
+    params = {
+        "q": args.query,
+        "mode": args.mode,
+        "limit": args.limit,
+        "offset": args.offset,
+        "year": args.year,
+        "province": args.province,
+        "city": args.city,
+        "county": args.county,
+        "dept": args.dept,
+        "level": args.level,
+        "section": args.section,
+        "report": args.report,
+        "concrete": "1" if args.concrete else None,
+        "dedupe": "0" if args.no_dedupe else "1",
+    }
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
+    from kb.search import Searcher, SearchRequest
+
+    req = SearchRequest.from_params(_search_params(args), default_mode=cfg.search.mode)
+    searcher = Searcher(cfg)
+    try:
+        resp = searcher.search(req)
+    finally:
+        searcher.close()
+    if args.json:
+        for hit in resp.hits:
+            print(json.dumps(hit.to_dict(), ensure_ascii=False))
+        return EXIT_OK
+    if not resp.hits:
+        _print(f"没有找到与“{resp.query.text}”相关的段落。可以换个说法，或放宽筛选条件。")
+        return EXIT_OK
+    _print(
+        f"“{resp.query.text}”：共 {resp.total} 条结果（{resp.request.mode}，{resp.took_ms:.0f} 毫秒）"
+    )
+    for hit in resp.hits:
+        d = hit.to_dict()
+        place = " ".join(filter(None, [d["province"], d["city"], d["county"]]))
+        _print(
+            "",
+            f"[{d['rank']}] {d['org'] or d['title'] or d['report']} · {d['year'] or '年度不详'} · {place} · 【{d['section_kind']}】",
+            f"    {' > '.join(d['heading_path']) or '（前言）'}",
+            f"    {_marked(d['text'], hit.highlights)}",
+            f"    —— {d['report']} 第 {d['start']}–{d['end']} 字"
+            + (f"，另有 {len(d['duplicates'])} 处相近表述" if d["duplicates"] else ""),
+        )
+    return EXIT_OK
+
+
+def _marked(text: str, spans: list[tuple[int, int]], width: int = 160) -> str:
+    """The passage with 【】 around highlighted words, trimmed around the first highlight."""
+    out, pos = [], 0
+    for s, e in spans:
+        out += [text[pos:s], "【", text[s:e], "】"]
+        pos = e
+    out.append(text[pos:])
+    marked = "".join(out).replace("\n", " ")
+    first = marked.find("【")
+    start = max(0, first - 40) if first > width - 40 else 0
+    snippet = marked[start : start + width]
+    return ("…" if start else "") + snippet + ("…" if start + width < len(marked) else "")
+
+
+def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
+    from indexer.layout import current_build, read_manifest
+    from kb.store import CorpusStore
+
+    if not cfg.store_path.is_file():
+        return _err(f"语料库 {cfg.store_path} 不存在：请先运行 `kb ingest corpus/`")
+    store = CorpusStore(cfg.store_path)
+    try:
+        rows = store.report_rows()
+        kinds = store.section_kind_counts()
+        total = store.passage_count()
+        per_report = dict(
+            store.db.execute("SELECT report_id, COUNT(*) FROM passages GROUP BY report_id")
+        )
+    finally:
+        store.close()
+    build = current_build(cfg.data_path)
+    manifest = read_manifest(build) if build and (build / "manifest.json").is_file() else None
+    reports = [
+        {
+            "report": r["source"],
+            "passages": per_report.get(r["id"], 0),
+            **{
+                k: r[k]
+                for k in (
+                    "title",
+                    "org",
+                    "province",
+                    "city",
+                    "county",
+                    "level",
+                    "dept_kind",
+                    "year",
+                    "pub_date",
+                    "doc_number",
+                    "source_url",
+                )
+            },
+            "warnings": json.loads(r["warnings_json"]),
+        }
+        for r in rows
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "reports": len(rows),
+                    "passages": total,
+                    "section_kinds": kinds,
+                    "index": manifest,
+                    "per_report": reports,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    _print(f"报告 {len(rows)} 份，段落 {total} 个。", "按章节类型：")
+    for kind in SECTION_KINDS:
+        _print(f"  {kind}：{kinds.get(kind, 0)}")
+    if manifest:
+        _print(
+            f"索引版本 {manifest['build_id']}（{manifest['passage_count']} 个段落，向量模型 {manifest['embedder']['id']}）"
+        )
+    else:
+        _print("尚未建立索引：运行 `kb index`。")
+    labels = {
+        "title": "标题",
+        "org": "发文机关",
+        "province": "省",
+        "city": "市",
+        "county": "区县",
+        "level": "层级",
+        "dept_kind": "部门类别",
+        "year": "年度",
+        "pub_date": "发布日期",
+        "doc_number": "文号",
+        "source_url": "来源",
+    }
+    for r in reports:
+        _print("", f"■ {r['report']}（{r['passages']} 个段落）")
+        for key, label in labels.items():
+            _print(f"    {label}：{r[key] if r[key] not in (None, '') else '—'}")
+        for w in r["warnings"]:
+            _print(f"    注意：{w}")
+    return EXIT_OK
+
+
+def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
+    from indexer.check import check_all
+
+    checks = check_all(cfg)
+    for c in checks:
+        _print(f"{'✓' if c.ok else '✗'} {c.message}")
+    ok = all(c.ok for c in checks)
+    _print("检查通过：语料库与两个索引一致。" if ok else "检查未通过。")
+    return EXIT_OK if ok else EXIT_ERROR
+
+
+def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
+    from web.serve import serve
+
+    return serve(cfg, host=args.host or cfg.server.host, port=args.port or cfg.server.port)
+
+
+# -- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kb", description="法治政府建设年度报告知识库")
+    p.add_argument("--config", help="配置文件（TOML），默认 ./kb.toml 或 $KB_CONFIG")
+    p.add_argument("--data-dir", help="数据目录（语料库与索引），默认 kbdata")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="读取报告目录，更新语料库")
+    s.add_argument("directory", nargs="?", default="corpus")
+    s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("index", help="构建或更新关键词索引和向量索引")
+    s.add_argument("--force", action="store_true", help="即使语料未变化也重建")
+    s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+    s.set_defaults(func=cmd_index)
+
+    s = sub.add_parser("search", help="检索段落")
+    s.add_argument("query")
+    s.add_argument("--mode", choices=["hybrid", "lexical", "semantic"])
+    s.add_argument("--year", help="年度，如 2023 或 2022-2024")
+    s.add_argument("--province")
+    s.add_argument("--city")
+    s.add_argument("--county")
+    s.add_argument("--dept", help="部门类别，如 应急管理")
+    s.add_argument("--level", help="行政层级：省/市/县/区/乡镇")
+    s.add_argument("--section", help="章节类型，如 存在问题")
+    s.add_argument("--report", help="只在某份报告中检索（文件名或编号）")
+    s.add_argument("--concrete", action="store_true", help="只看具体做法（过滤套话较多的段落）")
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--offset", type=int, default=0)
+    s.add_argument("--no-dedupe", action="store_true", help="不合并相近表述")
+    s.add_argument("--json", action="store_true", help="每条结果输出一行 JSON")
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("serve", help="启动检索网页")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("stats", help="语料库统计与每份报告的元数据")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_stats)
+
+    s = sub.add_parser("check", help="检查语料库与索引是否一致")
+    s.set_defaults(func=cmd_check)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as e:
+        return _err(str(e))
+    if args.data_dir:
+        cfg.data_dir = args.data_dir
+    _terminate_gracefully()
+    from indexer.bundle import EmbedderMismatch, IndexMissing
+    from kb.search import FilterError, RequestError
+
+    try:
+        return args.func(cfg, args)
+    except (IndexMissing, EmbedderMismatch, FilterError, RequestError, ConfigError) as e:
+        return _err(str(e))
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,323 @@
+"""The search API used by the CLI, the web app and the evaluation: one class, one code path.
+
+A search analyses the query, turns the filters into a row mask, asks the lexical and/or
+semantic retriever for candidates *within* that mask, fuses them, groups near-identical
+passages, and hydrates one page of hits from the corpus store with report metadata and
+highlight spans.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from indexer.bundle import IndexBundle, open_bundle
+from indexer.embedders import Embedder, create_embedder
+from kb.config import Config
+from kb.models import Passage, ReportMeta
+from kb.search import dedupe, fusion, highlight
+from kb.search.filters import Filters
+from kb.search.query import AnalyzedQuery, analyze
+from kb.store import CorpusStore
+
+MODES = ("hybrid", "lexical", "semantic")
+MAX_LIMIT = 100
+MAX_OFFSET = 1000
+
+
+class RequestError(ValueError):
+    """A bad search parameter; the message (Chinese) names the parameter."""
+
+    def __init__(self, name: str, message: str):
+        self.field = name
+        super().__init__(f"参数 {name}：{message}")
+
+
+def _int_param(params: dict, name: str, default: int, lo: int, hi: int) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise RequestError(name, f"{raw!r} 不是整数") from None
+    return min(max(value, lo), hi)
+
+
+@dataclass
+class SearchRequest:
+    query: str
+    mode: str = "hybrid"
+    filters: Filters = field(default_factory=Filters)
+    limit: int = 10
+    offset: int = 0
+    dedupe: bool = True
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], default_mode: str = "hybrid") -> SearchRequest:
+        """Parse web/JSON parameters: q, mode, limit, offset or page, and the filters.
+
+        Out-of-range numbers are clamped (limit to 1–100, page/offset to ≥ 0); values that are
+        not numbers, unknown modes and bad filters raise a RequestError/FilterError.
+        """
+        mode = str(params.get("mode") or default_mode)
+        if mode not in MODES:
+            raise RequestError("mode", f"{mode!r} 不是有效的检索方式（可选：{'、'.join(MODES)}）")
+        limit = _int_param(params, "limit", 10, 1, MAX_LIMIT)
+        if params.get("page") not in (None, ""):
+            page = _int_param(params, "page", 1, 1, MAX_OFFSET // limit + 1)
+            offset = (page - 1) * limit
+        else:
+            offset = _int_param(params, "offset", 0, 0, MAX_OFFSET)
+        return cls(
+            query=str(params.get("q") or params.get("query") or ""),
+            mode=mode,
+            filters=Filters.from_params(params),
+            limit=limit,
+            offset=offset,
+            dedupe=str(params.get("dedupe", "1")).lower() not in ("0", "false", "no", "off"),
+        )
+
+
+@dataclass
+class Hit:
+    rank: int
+    passage: Passage
+    source: str
+    meta: ReportMeta
+    scores: dict[str, Any]
+    highlights: list[tuple[int, int]]
+    boilerplate: float
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        p, m = self.passage, self.meta
+        return {
+            "rank": self.rank,
+            "passage_id": p.id,
+            "report_id": p.report_id,
+            "report": self.source,
+            "title": m.title,
+            "org": m.org,
+            "year": m.year,
+            "province": m.province,
+            "city": m.city,
+            "county": m.county,
+            "level": m.level,
+            "dept_kind": m.dept_kind,
+            "pub_date": m.pub_date,
+            "doc_number": m.doc_number,
+            "source_url": m.source_url,
+            "heading_path": p.heading_path,
+            "section_kind": p.section_kind,
+            "text": p.text,
+            "start": p.start,
+            "end": p.end,
+            "scores": self.scores,
+            "highlights": [list(s) for s in self.highlights],
+            "boilerplate": round(self.boilerplate, 3),
+            "duplicates": self.duplicates,
+        }
+
+
+@dataclass
+class SearchResponse:
+    request: SearchRequest
+    query: AnalyzedQuery
+    hits: list[Hit]
+    total: int  # results available for paging (after grouping duplicates)
+    lexical_matches: int  # passages containing a query term (0 in semantic mode)
+    took_ms: float
+    build_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.request
+        return {
+            "query": r.query,
+            "mode": r.mode,
+            "filters": r.filters.to_params(),
+            "limit": r.limit,
+            "offset": r.offset,
+            "total": self.total,
+            "lexical_matches": self.lexical_matches,
+            "terms": self.query.terms,
+            "expansions": self.query.expansions,
+            "query_kind": self.query.kind,
+            "took_ms": round(self.took_ms, 1),
+            "index": self.build_id,
+            "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+class Searcher:
+    """Holds the open indexes, the corpus store and (lazily) the embedder; thread-safe."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        store: CorpusStore | None = None,
+        bundle: IndexBundle | None = None,
+        embedder: Embedder | None = None,
+    ):
+        self.cfg = cfg
+        self.store = store or CorpusStore(cfg.store_path)
+        self.bundle = bundle or open_bundle(cfg)
+        self._embedder = embedder
+        if embedder is not None:
+            self.bundle.check_embedder(embedder.id)
+        self._lock = threading.RLock()  # store reads, embedder calls, reloads
+        self._reports = self._load_reports()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def _load_reports(self) -> dict[str, tuple[str, ReportMeta]]:
+        return {
+            r["id"]: (r["source"], ReportMeta.from_dict(dict(r))) for r in self.store.report_rows()
+        }
+
+    def reload_if_stale(self) -> bool:
+        """Switch to a newer build if one was swapped in since we opened ours."""
+        if not self.bundle.is_stale(self.cfg):
+            return False
+        with self._lock:
+            if self.bundle.is_stale(self.cfg):
+                new = open_bundle(self.cfg)
+                old, self.bundle = self.bundle, new
+                self._reports = self._load_reports()
+                old.close()
+                if self._embedder is not None:
+                    self.bundle.check_embedder(self._embedder.id)
+        return True
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    embedder = create_embedder(self.cfg.embedder)
+                    self.bundle.check_embedder(embedder.id)
+                    self._embedder = embedder
+        return self._embedder
+
+    def close(self) -> None:
+        self.bundle.close()
+
+    # -- retrieval -------------------------------------------------------------------------
+
+    def embed_query(self, text: str) -> np.ndarray:
+        embedder = self.embedder
+        with self._lock:
+            return embedder.embed_query(text)
+
+    def _candidates(
+        self, aq: AnalyzedQuery, mode: str, allowed: np.ndarray | None, depth: int
+    ) -> tuple[list[tuple[int, float]], dict[str, dict[int, tuple[float, int]]], int]:
+        """Fused (row, score) list, per-retriever {row: (score, rank)}, lexical match count."""
+        ranked: dict[str, np.ndarray] = {}
+        per: dict[str, dict[int, tuple[float, int]]] = {}
+        lexical_matches = 0
+        if mode in ("lexical", "hybrid"):
+            scores, rows, lexical_matches = self.bundle.lexical.search(
+                aq.term_query(), depth, allowed
+            )
+            ranked["lexical"] = rows
+            per["lexical"] = {
+                int(r): (float(s), i + 1) for i, (r, s) in enumerate(zip(rows, scores, strict=True))
+            }
+        if mode in ("semantic", "hybrid"):
+            scores, rows = self.bundle.vectors.search(self.embed_query(aq.text), depth, allowed)
+            ranked["semantic"] = rows
+            per["semantic"] = {
+                int(r): (float(s), i + 1) for i, (r, s) in enumerate(zip(rows, scores, strict=True))
+            }
+        if mode == "hybrid":
+            s = self.cfg.search
+            fused = fusion.rrf(
+                ranked, {"lexical": s.lexical_weight, "semantic": s.semantic_weight}, s.rrf_k
+            )
+        else:
+            name = "lexical" if mode == "lexical" else "semantic"
+            fused = [(r, per[name][r][0]) for r in ranked[name].tolist()]
+        return fused, per, lexical_matches
+
+    def search(self, req: SearchRequest) -> SearchResponse:
+        t0 = time.perf_counter()
+        self.reload_if_stale()
+        bundle = self.bundle
+        aq = analyze(req.query)
+        allowed = req.filters.mask(bundle.rows)
+        fused: list[tuple[int, float]] = []
+        per: dict[str, dict[int, tuple[float, int]]] = {}
+        lexical_matches = 0
+        if not aq.is_empty and (allowed is None or allowed.any()):
+            depth = max(self.cfg.search.candidates, (req.offset + req.limit) * 3)
+            fused, per, lexical_matches = self._candidates(aq, req.mode, allowed, depth)
+        pids = [bundle.rows.pids[r] for r, _ in fused]
+        with self._lock:
+            passages = self.store.get_passages(pids)
+        fused = [(r, s) for (r, s), pid in zip(fused, pids, strict=True) if pid in passages]
+        if req.dedupe:
+            groups = dedupe.group(
+                [passages[bundle.rows.pids[r]].text for r, _ in fused],
+                self.cfg.search.dedupe_similarity,
+            )
+        else:
+            groups = [[i] for i in range(len(fused))]
+        words = aq.highlight_terms()
+        hits = []
+        for rank, g in enumerate(groups[req.offset : req.offset + req.limit], start=req.offset + 1):
+            row, score = fused[g[0]]
+            hits.append(self._hit(rank, row, score, per, passages, words))
+            hits[-1].duplicates = [
+                self._brief(passages[bundle.rows.pids[fused[i][0]]]) for i in g[1:]
+            ]
+        return SearchResponse(
+            request=req,
+            query=aq,
+            hits=hits,
+            total=len(groups),
+            lexical_matches=lexical_matches,
+            took_ms=(time.perf_counter() - t0) * 1000,
+            build_id=bundle.build_id,
+        )
+
+    def _hit(
+        self,
+        rank: int,
+        row: int,
+        score: float,
+        per: dict[str, dict[int, tuple[float, int]]],
+        passages: dict[str, Passage],
+        words: list[str],
+    ) -> Hit:
+        p = passages[self.bundle.rows.pids[row]]
+        source, meta = self._reports[p.report_id]
+        scores: dict[str, Any] = {"fused": round(score, 6)}
+        for name in ("lexical", "semantic"):
+            if name in per:
+                found = per[name].get(row)
+                scores[name] = {"score": round(found[0], 4), "rank": found[1]} if found else None
+        return Hit(
+            rank=rank,
+            passage=p,
+            source=source,
+            meta=meta,
+            scores=scores,
+            highlights=highlight.spans(p.text, words),
+            boilerplate=float(self.bundle.rows.boilerplate[row]),
+        )
+
+    def _brief(self, p: Passage) -> dict[str, Any]:
+        source, meta = self._reports[p.report_id]
+        return {
+            "passage_id": p.id,
+            "report_id": p.report_id,
+            "report": source,
+            "title": meta.title,
+            "org": meta.org,
+            "year": meta.year,
+        }

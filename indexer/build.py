@@ -120,10 +120,14 @@ def _remove_stale(data_dir: Path, keep: set[str]) -> None:
 
 def _embed_all(
     texts: list[str], embedder: Embedder, cache: EmbeddingCache, batch: int, show: bool
-) -> tuple[np.ndarray, int]:
-    """Vectors for all texts, embedding only cache misses. Returns (vectors, embedded count)."""
+) -> tuple[np.ndarray, int, int]:
+    """Vectors for all texts, embedding only cache misses.
+
+    Returns (vectors, texts embedded now, rows served from the cache).
+    """
     keys = [text_key(t) for t in texts]
     found = cache.get_many(embedder.id, list(set(keys)), embedder.dim)
+    from_cache = sum(k in found for k in keys)
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
     progress = bar(len(missing), "计算向量", "段", enable=show and bool(missing))
     try:
@@ -139,7 +143,7 @@ def _embed_all(
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     for i, k in enumerate(keys):
         out[i] = found[k]
-    return out, len(missing)
+    return out, len(missing), from_cache
 
 
 def build_indexes(
@@ -288,7 +292,9 @@ def _build_into(
     cache = EmbeddingCache(cfg.data_path / "cache" / "embeddings.sqlite")
     try:
         texts = [embed_text(r, cfg.embedder.max_chars) for r in records]
-        vectors, embedded = _embed_all(texts, embedder, cache, cfg.embedder.batch_size, show)
+        vectors, embedded, cached = _embed_all(
+            texts, embedder, cache, cfg.embedder.batch_size, show
+        )
     finally:
         cache.close()
     timings["embed"] = time.perf_counter() - t
@@ -299,7 +305,7 @@ def _build_into(
         build_id=None,
         passages=len(records),
         embedded=embedded,
-        cached=len(records) - embedded,
+        cached=cached,
         lexical=mode,
         timings=timings,
     )

@@ -35,6 +35,13 @@ class IndexBundle:
     rows: RowTable
     lexical: LexicalIndex
     vectors: VectorIndex
+    _row_of: dict[str, int] | None = None
+
+    def row_of(self, passage_id: str) -> int | None:
+        """Row of a passage id in this build (None when the build doesn't have it)."""
+        if self._row_of is None:
+            self._row_of = {pid: i for i, pid in enumerate(self.rows.pids)}
+        return self._row_of.get(passage_id)
 
     @property
     def build_id(self) -> str:

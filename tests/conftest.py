@@ -29,3 +29,35 @@ def seed_store(tmp_path_factory):
 def seed_reports(seed_store):
     """source file name → Report (with sections and passages)."""
     return {r["source"]: seed_store.get_report(r["id"]) for r in seed_store.report_rows()}
+
+
+@pytest.fixture(scope="session")
+def seed_cfg(tmp_path_factory):
+    """A data dir with the seed corpus ingested and both indexes built (default embedder).
+
+    Shared by every test that needs real indexes; treat it as read-only (copy it to damage it).
+    """
+    from indexer.build import build_indexes
+    from indexer.embedders import create_embedder
+    from kb.config import Config
+    from kb.ingest import ingest
+    from kb.store import CorpusStore
+
+    cfg = Config(data_dir=str(tmp_path_factory.mktemp("seedkb")))
+    store = CorpusStore(cfg.store_path)
+    try:
+        ingest(CORPUS, store, max_bytes=50 * 1024 * 1024, show_progress=False)
+        build_indexes(cfg, store, create_embedder(cfg.embedder), show_progress=False)
+    finally:
+        store.close()
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def seed_searcher(seed_cfg):
+    """A Searcher over the seed indexes (read-only, shared)."""
+    from kb.search.searcher import Searcher
+
+    searcher = Searcher(seed_cfg)
+    yield searcher
+    searcher.close()

@@ -133,6 +133,7 @@ class SearchResponse:
     lexical_matches: int  # passages containing a query term (0 in semantic mode)
     took_ms: float
     build_id: str
+    result_rows: list[int] = field(default_factory=list)  # leader row of every result group
 
     def to_dict(self) -> dict[str, Any]:
         r = self.request
@@ -256,6 +257,19 @@ class Searcher:
         if not aq.is_empty and (allowed is None or allowed.any()):
             depth = max(self.cfg.search.candidates, (req.offset + req.limit) * 3)
             fused, per, lexical_matches = self._candidates(aq, req.mode, allowed, depth)
+        return self._respond(req, aq, fused, per, lexical_matches, t0)
+
+    def _respond(
+        self,
+        req: SearchRequest,
+        aq: AnalyzedQuery,
+        fused: list[tuple[int, float]],
+        per: dict[str, dict[int, tuple[float, int]]],
+        lexical_matches: int,
+        t0: float,
+    ) -> SearchResponse:
+        """Group near-duplicates, cut the requested page and hydrate its hits."""
+        bundle = self.bundle
         pids = [bundle.rows.pids[r] for r, _ in fused]
         with self._lock:
             passages = self.store.get_passages(pids)
@@ -283,7 +297,38 @@ class Searcher:
             lexical_matches=lexical_matches,
             took_ms=(time.perf_counter() - t0) * 1000,
             build_id=bundle.build_id,
+            result_rows=[fused[g[0]][0] for g in groups],
         )
+
+    def similar(
+        self, passage_id: str, filters: Filters | None = None, limit: int = 10, offset: int = 0
+    ) -> tuple[Passage, SearchResponse] | None:
+        """Passages of *other* reports nearest to a passage's vector (None if the id is unknown).
+
+        This is how a drafter sees how other bureaus wrote the same point: the source passage's
+        own report is excluded, the usual filters apply, and near-identical hits are grouped.
+        """
+        t0 = time.perf_counter()
+        self.reload_if_stale()
+        bundle = self.bundle
+        row = bundle.row_of(passage_id)
+        if row is None:
+            return None
+        with self._lock:
+            source = self.store.get_passages([passage_id]).get(passage_id)
+        if source is None:
+            return None
+        filters = filters or Filters()
+        allowed = filters.mask(bundle.rows)
+        own = bundle.rows.codes["report_id"] == bundle.rows.codes["report_id"][row]
+        allowed = ~own if allowed is None else allowed & ~own
+        depth = max(self.cfg.search.candidates, (offset + limit) * 3)
+        scores, rows = bundle.vectors.search(bundle.vectors.vectors(np.array([row]))[0], depth, allowed)
+        fused = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
+        per = {"semantic": {r: (s, i + 1) for i, (r, s) in enumerate(fused)}}
+        req = SearchRequest(query="", mode="semantic", filters=filters, limit=limit, offset=offset)
+        response = self._respond(req, analyze(""), fused, per, 0, t0)
+        return source, response
 
     def _hit(
         self,

@@ -1,4 +1,4 @@
-"""`kb` command line: ingest, index, search, serve, stats, check.
+"""`kb` command line: ingest, index, search, serve, stats, check, eval.
 
 Messages are in Chinese for the people who use kb; errors name the file or parameter at
 fault and exit with status 1 without a traceback.
@@ -250,6 +250,68 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_ERROR
 
 
+def cmd_eval(cfg: Config, args: argparse.Namespace) -> int:
+    """Score the search API against judged queries, per mode and per query tag."""
+    from kb.eval import (
+        MODES,
+        EvalError,
+        aggregate,
+        check_coverage,
+        evaluate,
+        load_qrels,
+        load_queries,
+        markdown_table,
+        text_table,
+        write_per_query,
+    )
+    from kb.progress import bar
+    from kb.search import Searcher
+
+    if args.k < 1:
+        return _err(f"参数 --k：应为正整数，而不是 {args.k}")
+    try:
+        queries = load_queries(args.queries)
+        qrels = load_qrels(args.qrels)
+    except EvalError as e:
+        return _err(str(e))
+    modes = MODES if args.mode == "all" else (args.mode,)
+    searcher = Searcher(cfg)
+    try:
+        sources = [r["source"] for r in searcher.store.report_rows()]
+        for warning in check_coverage(queries, qrels, sources):
+            print(f"注意：{warning}", file=sys.stderr)
+        judged = {j.qid for j in qrels}
+        progress = bar(
+            sum(q.qid in judged for q in queries), "评测查询", "个", enable=not args.quiet
+        )
+        try:
+            results = evaluate(searcher, queries, qrels, modes, args.k, on_query=progress.update)
+        finally:
+            progress.close()
+    finally:
+        searcher.close()
+    if not results:
+        return _err("没有可评测的查询：查询文件与标注文件的 qid 没有交集")
+    rows = aggregate(results)
+    n_queries = len({r.query.qid for r in results})
+    _print(
+        f"评测：{n_queries} 个查询，{len(qrels)} 条标注，k={args.k}，方式：{'、'.join(modes)}",
+        *text_table(rows, args.k),
+    )
+    try:
+        if args.out:
+            write_per_query(args.out, results)
+            _print(f"逐条结果已写入 {args.out}")
+        if args.markdown:
+            path = Path(args.markdown)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(markdown_table(rows, args.k) + "\n", encoding="utf-8")
+            _print(f"结果表已写入 {path}")
+    except OSError as e:
+        return _err(f"无法写入结果文件（{e}）")
+    return EXIT_OK
+
+
 def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
     from web.serve import serve
 
@@ -304,6 +366,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("check", help="检查语料库与索引是否一致")
     s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("eval", help="用标注的查询评测检索质量（nDCG、召回率、MRR）")
+    s.add_argument(
+        "--queries", required=True, help="查询文件（JSON Lines：qid、query、tags、filters）"
+    )
+    s.add_argument("--qrels", required=True, help="标注文件（JSON Lines：qid、doc、anchor、grade）")
+    s.add_argument("--mode", choices=["all", "hybrid", "lexical", "semantic"], default="all")
+    s.add_argument("--k", type=int, default=10, help="评测前 k 条结果，默认 10")
+    s.add_argument("--out", help="逐条结果写入此文件（.tsv 或 .jsonl）")
+    s.add_argument("--markdown", help="结果表（Markdown）写入此文件")
+    s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+    s.set_defaults(func=cmd_eval)
     return p
 
 

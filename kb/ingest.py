@@ -149,9 +149,11 @@ def ingest(
             summary.skipped.append((source, f"{e}{kept}"))
             continue
         report = parse_report(raw, source, content_hash, overrides)
+        # Stored with the report, so `kb stats` keeps showing a broken sidecar after this run.
+        report.warnings = sc_warnings + report.warnings
         store.upsert_report(report)
         (summary.updated if source in known else summary.added).append(source)
-        summary.warnings += [(source, w) for w in sc_warnings + report.warnings]
+        summary.warnings += [(source, w) for w in report.warnings]
         if on_report:
             on_report(source)
     for source in sorted(set(known) - seen):

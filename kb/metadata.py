@@ -20,16 +20,25 @@ from kb.models import ReportMeta
 from kb.regions import resolve_region
 
 _ORG_SUFFIX = r"(?:局|厅|办|办公室|委员会|委|政府|大队|支队|总队|中心|分局|党组|管理处)"
+# An alias in brackets may follow the org: 金华市应急管理局(人防办)关于2020年度……
 _ORG_IN_TITLE = re.compile(
-    rf"^(?P<org>[\u4e00-\u9fff（）()]{{2,40}}?{_ORG_SUFFIX})(?=关于|20\d\d|$)"
+    rf"^(?P<org>[\u4e00-\u9fff（）()]{{2,40}}?{_ORG_SUFFIX})(?:[（(][^）)]{{1,12}}[）)])?(?=关于|20\d\d|$)"
 )
 _ORG_LINE = re.compile(rf"^[\u4e00-\u9fff（）()]{{2,40}}{_ORG_SUFFIX}$")
+# "2023年，在市委……领导下，在市依法治市办……指导下，许昌市生态环境局……": every 在-clause is
+# skipped (an org after 在 is the supervisor, not the author). Without a comma after the year
+# "2024年法治政府建设……" must not yield the org 法治政府.
 _ORG_SUBJECT = re.compile(
-    rf"^(?:20\d\d年(?:度|以来)?|今年以来)，(?:在[^，。]{{2,60}}，)?(?:我局|(?P<org>[\u4e00-\u9fff（）]{{2,40}}?{_ORG_SUFFIX}))"
+    rf"^(?:(?P<year>20\d\d)年(?:度|以来)?|今年以来)，?(?:在[^，。]{{2,60}}，)*"
+    rf"(?:我局|(?!在|法治|依法)(?P<org>[\u4e00-\u9fff（）]{{2,40}}?{_ORG_SUFFIX}))"
 )
 _TITLE_WORD = re.compile(r"法治|依法行政|报告|总结")
 _TITLE_END = re.compile(r"(?:报告|总结|情况|工作)$")
 _YEAR = re.compile(r"(20\d\d)\s*年")
+# A paragraph opening with the year ("2023年，我局……"), possibly after a heading line.
+_YEAR_LINE = re.compile(r"^(20\d\d)\s*年(?:度|以来)?[，,]", re.M)
+# "现将我局2024年度法治政府建设工作开展情况报告如下：", often the last line before the body.
+_AS_FOLLOWS = re.compile(r"现将[^。\n]{0,20}?(20\d\d)\s*年度?[^。\n]{0,30}?(?:报告|汇报)如下")
 _DATE = re.compile(r"(20\d\d)\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?")
 _CN_DATE_DIGITS = dict(zip("〇○零O0一二三四五六七八九", "00000123456789", strict=True))
 _DOC_NUMBER = re.compile(
@@ -83,7 +92,11 @@ def find_title(front: list[str]) -> str | None:
         while not _TITLE_END.search(title) and j + 1 < len(plain) and j - i < 2:
             j += 1
             title += plain[j]
-        if i > 0 and (plain[i - 1].endswith("关于") or _is_org(plain[i - 1])):
+        # "郑州市应急管理局 / 关于2023年度……报告" is one title; "深圳市罗湖区人民政府 /
+        # 罗湖区应急管理局2025年……报告" is a portal's site name above a complete title.
+        if i > 0 and (
+            plain[i - 1].endswith("关于") or (_is_org(plain[i - 1]) and not _ORG_IN_TITLE.match(ln))
+        ):
             prev = plain[i - 1]
             if not title.startswith(prev.removesuffix("关于")):
                 title = prev + title
@@ -121,13 +134,21 @@ def find_doc_number(front: list[str]) -> str | None:
     return None
 
 
-def find_year(title: str | None, body_head: str, pub_date: str | None) -> int | None:
-    """The year the report is about."""
+def find_year(
+    title: str | None, body_head: str, pub_date: str | None, front_tail: str = ""
+) -> int | None:
+    """The year the report is about (front_tail: the last front-matter lines)."""
     if title:
         years = [int(y) for y in _YEAR.findall(title)]
         if years:
             return min(years)
-    m = re.search(r"^(20\d\d)\s*年(?:度|以来)?[，,]", body_head)
+    m = _ORG_SUBJECT.match(body_head)
+    if m and m.group("year"):  # "2024年在市委……领导下，我局……" has no comma after the year
+        return int(m.group("year"))
+    m = _YEAR_LINE.search(body_head[:300])
+    if m:
+        return int(m.group(1))
+    m = _AS_FOLLOWS.search(front_tail + "\n" + body_head[:600])
     if m:
         return int(m.group(1))
     m = re.search(
@@ -196,7 +217,8 @@ def extract_metadata(
     put("pub_date", _title_parenthetical_date(layout.front_lines), "text")
     put("pub_date", next((d for d in map(_iso_date, layout.back_lines) if d), None), "text")
     put("source_url", hints.get("source_url"), "container")
-    put("year", find_year(meta.title, body_head, meta.pub_date), "text")
+    front_tail = "\n".join(layout.front_lines[-2:])
+    put("year", find_year(meta.title, body_head, meta.pub_date, front_tail), "text")
     put("org", find_org(meta.title, front_text, layout.back_lines, body_head), "text")
     put("org", hints.get("org"), "container")
     for name, value in (overrides or {}).items():
@@ -221,8 +243,12 @@ def fill_derived(meta: ReportMeta, text: str) -> None:
             meta.provenance["dept_kind"] = "derived"
     # "市应急管理局" with the city known from the text → "汕尾市应急管理局"; a county-level
     # city (大冶市, level 县) is the county field, not its prefecture.
-    if meta.org and meta.org[0] in "市县区" and meta.provenance.get("org") != "sidecar":
-        own_unit = meta.county if meta.org[0] != "市" or meta.level == "县" else meta.city
+    # "省应急管理厅" likewise takes its province.
+    if meta.org and meta.org[0] in "省市县区" and meta.provenance.get("org") != "sidecar":
+        if meta.org[0] == "省":
+            own_unit = meta.province
+        else:
+            own_unit = meta.county if meta.org[0] != "市" or meta.level == "县" else meta.city
         if own_unit and own_unit.endswith(meta.org[0]):
             meta.org = own_unit + meta.org[1:]
             meta.provenance["org"] = "derived"

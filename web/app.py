@@ -1,24 +1,47 @@
-"""Flask app factory (the full search page arrives with the web issue)."""
+"""Flask app factory: one Searcher (open indexes, shared by every request), pages and JSON twins.
+
+Every HTML page has a JSON twin at a predictable URL (``/`` ↔ ``/api/search``,
+``/report/<id>`` ↔ ``/api/report/<id>``, ``/similar/<pid>`` ↔ ``/api/similar/<pid>``), built
+from the same request parsing and the same search call, so the page and the API never
+disagree.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask
 
 from kb.config import Config
-from kb.search import SearchRequest, Searcher
+from kb.search import Searcher
+from web import errors, render
+from web.views import export, reports, search, similar
+
+# No inline scripts or styles and nothing from another origin: the page must work on an
+# isolated network and a hostile report text has nowhere to run.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def create_app(cfg: Config, searcher: Searcher | None = None) -> Flask:
+    """Build the app for the indexes under ``cfg.data_dir`` (or around a given Searcher)."""
     app = Flask(__name__)
+    app.config["KB_CFG"] = cfg
     app.config["KB_SEARCHER"] = searcher or Searcher(cfg)
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    @app.get("/api/search")
-    def api_search():
-        req = SearchRequest.from_params(request.args.to_dict(flat=True))
-        return jsonify(app.config["KB_SEARCHER"].search(req).to_dict())
+    for module in (search, reports, similar, export):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    render.register(app)
 
-    @app.get("/")
-    def index():
-        return "<p>kb 检索页面开发中；请使用 /api/search?q=首违不罚</p>"
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
 
     return app

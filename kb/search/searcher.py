@@ -18,8 +18,9 @@ import numpy as np
 from indexer.bundle import IndexBundle, open_bundle
 from indexer.embedders import Embedder, create_embedder
 from kb.config import Config
-from kb.models import Passage, ReportMeta
-from kb.search import dedupe, fusion, highlight
+from kb.models import Passage, Report, ReportMeta
+from kb.parse import report_id
+from kb.search import dedupe, facets, fusion, highlight
 from kb.search.filters import Filters
 from kb.search.query import AnalyzedQuery, analyze
 from kb.store import CorpusStore
@@ -323,7 +324,9 @@ class Searcher:
         own = bundle.rows.codes["report_id"] == bundle.rows.codes["report_id"][row]
         allowed = ~own if allowed is None else allowed & ~own
         depth = max(self.cfg.search.candidates, (offset + limit) * 3)
-        scores, rows = bundle.vectors.search(bundle.vectors.vectors(np.array([row]))[0], depth, allowed)
+        scores, rows = bundle.vectors.search(
+            bundle.vectors.vectors(np.array([row]))[0], depth, allowed
+        )
         fused = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
         per = {"semantic": {r: (s, i + 1) for i, (r, s) in enumerate(fused)}}
         req = SearchRequest(query="", mode="semantic", filters=filters, limit=limit, offset=offset)
@@ -366,3 +369,32 @@ class Searcher:
             "org": meta.org,
             "year": meta.year,
         }
+
+    # -- reports -----------------------------------------------------------------------------
+
+    def report(self, key: str) -> Report | None:
+        """A whole report by id or source file name (None if the corpus has no such report)."""
+        self.reload_if_stale()
+        rid = key if key in self._reports else report_id(key)
+        if rid not in self._reports:
+            return None
+        with self._lock:
+            return self.store.get_report(rid)
+
+    def reports(self) -> list[tuple[str, str, ReportMeta]]:
+        """(report id, source file, metadata) of every report in the corpus."""
+        self.reload_if_stale()
+        return [(rid, source, meta) for rid, (source, meta) in self._reports.items()]
+
+    def facets(
+        self, row_ids: list[int] | np.ndarray | None, unit: str, build_id: str | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Facet counts over rows of the current build ({} if it is no longer ``build_id``)."""
+        bundle = self.bundle
+        if build_id is not None and bundle.build_id != build_id:
+            return {}
+        return facets.counts(bundle.rows, row_ids, unit)
+
+    def report_meta(self, rid: str) -> tuple[str, ReportMeta] | None:
+        """(source file, metadata) of a report by id."""
+        return self._reports.get(rid)

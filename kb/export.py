@@ -1,0 +1,89 @@
+"""Export a result list for drafting: CSV for spreadsheets, Markdown with a citation per passage.
+
+Both take hit dictionaries (the JSON form of a hit, ``Hit.to_dict()``), so the web page, the
+API and any script export exactly what they show.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+CSV_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rank", "序号"),
+    ("org", "发文机关"),
+    ("year", "年度"),
+    ("province", "省份"),
+    ("city", "城市"),
+    ("county", "区县"),
+    ("dept_kind", "部门类别"),
+    ("title", "报告标题"),
+    ("section_kind", "章节类型"),
+    ("heading_path", "标题路径"),
+    ("text", "段落原文"),
+    ("citation", "引用"),
+    ("report", "来源文件"),
+    ("source_url", "原文链接"),
+    ("passage_id", "段落编号"),
+)
+# A cell starting with one of these is a formula to Excel/WPS; a leading ' keeps it text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def citation(hit: Mapping[str, Any]) -> str:
+    """One line saying where a passage comes from, ready to paste under a quotation."""
+    org = hit.get("org") or hit.get("report") or "（未知机关）"
+    year = f"{hit['year']}年度" if hit.get("year") else "年度不详"
+    title = f"《{hit['title']}》" if hit.get("title") else ""
+    where = hit.get("section_kind") or ""
+    path = "／".join(hit.get("heading_path") or [])
+    if path:
+        where = f"{where}：{path}" if where else path
+    parts = [f"{org}，{year}", title, where]
+    line = "，".join(p for p in parts if p)
+    if hit.get("doc_number"):
+        line += f"（{hit['doc_number']}）"
+    return line
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = " > ".join(str(v) for v in value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(hits: Iterable[Mapping[str, Any]]) -> str:
+    """CSV text with a UTF-8 BOM so Excel and WPS open the Chinese correctly."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([label for _key, label in CSV_COLUMNS])
+    for hit in hits:
+        row = {**hit, "citation": citation(hit)}
+        writer.writerow([_cell(row.get(key)) for key, _label in CSV_COLUMNS])
+    return "\ufeff" + buf.getvalue()
+
+
+def to_markdown(hits: Iterable[Mapping[str, Any]], heading: str, conditions: str = "") -> str:
+    """Markdown: each passage as a block quote followed by its citation line."""
+    lines = [f"# {heading}", ""]
+    if conditions:
+        lines += [f"检索条件：{conditions}", ""]
+    count = 0
+    for hit in hits:
+        count += 1
+        lines.append(f"## {hit.get('rank', count)}. {hit.get('org') or hit.get('report')}")
+        lines.append("")
+        lines += [f"> {para}" if para else ">" for para in str(hit.get("text", "")).split("\n")]
+        lines.append("")
+        cite = f"—— 引自：{citation(hit)}"
+        if hit.get("source_url"):
+            cite += f"。原文：<{hit['source_url']}>"
+        lines += [cite, ""]
+    if not count:
+        lines += ["（没有结果）", ""]
+    return "\n".join(lines)

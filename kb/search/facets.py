@@ -1,0 +1,75 @@
+"""Facet counts: how a set of passages spreads over years, places and kinds of department.
+
+Counts come straight from the build's row table (numpy code arrays), so they cost the same
+whether they describe the whole corpus (the overview on an empty query) or the result list of
+a search. Two units: ``passages`` (how many results fall in each bucket) and ``reports`` (how
+many distinct reports do, which is what an overview of the knowledge base should say).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from indexer.rows import RowTable
+from kb.models import LEVELS, SECTION_KINDS
+
+# facet name (= filter parameter) -> (row table field, label shown on the page)
+FACETS: dict[str, tuple[str, str]] = {
+    "year": ("year", "年度"),
+    "province": ("province", "省份"),
+    "city": ("city", "城市"),
+    "dept": ("dept_kind", "部门类别"),
+    "level": ("level", "行政层级"),
+    "section": ("section_kind", "章节类型"),
+}
+UNITS = ("passages", "reports")
+
+
+def _order(name: str, items: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Years newest first, fixed vocabularies in their natural order, the rest by count."""
+    if name == "year":
+        return sorted(items, key=lambda kv: kv[0], reverse=True)
+    fixed = {"section": SECTION_KINDS, "level": LEVELS}.get(name)
+    if fixed:
+        pos = {v: i for i, v in enumerate(fixed)}
+        return sorted(items, key=lambda kv: pos.get(kv[0], len(pos)))
+    return sorted(items, key=lambda kv: (-kv[1], kv[0]))
+
+
+def counts(
+    rows: RowTable, row_ids: Sequence[int] | np.ndarray | None = None, unit: str = "passages"
+) -> dict[str, list[dict[str, Any]]]:
+    """{facet: [{"value", "count"}, ...]} over the given rows (all rows when None).
+
+    Unknown values (no year, no city…) are left out: a bucket nobody can filter on only adds
+    noise to the page.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}")
+    idx = np.arange(len(rows)) if row_ids is None else np.asarray(row_ids, dtype=np.int64)
+    reports = rows.codes["report_id"][idx]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, (column, _label) in FACETS.items():
+        if column == "year":
+            codes, labels = rows.year[idx].astype(np.int64), None
+        else:
+            codes, labels = rows.codes[column][idx].astype(np.int64), rows.vocab[column]
+        if unit == "reports":  # one (value, report) pair per report
+            pairs = np.unique(np.stack([codes, reports.astype(np.int64)]), axis=1)
+            codes = pairs[0]
+        values, n = np.unique(codes, return_counts=True)
+        items = [
+            (str(v) if labels is None else labels[v], int(c))
+            for v, c in zip(values.tolist(), n.tolist(), strict=True)
+            if v != 0
+        ]
+        out[name] = [{"value": v, "count": c} for v, c in _order(name, items)]
+    return out
+
+
+def labels() -> dict[str, str]:
+    """Facet name → Chinese label, for the page and the JSON API."""
+    return {name: label for name, (_c, label) in FACETS.items()}

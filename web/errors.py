@@ -1,0 +1,60 @@
+"""Error responses: JSON for ``/api/*`` (message, status, the parameter at fault), a page otherwise.
+
+No traceback ever reaches a user: unknown ids are 404, bad parameters 400, a missing index
+503 with what to run, anything unexpected a plain 500 (logged for the operator).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from indexer.bundle import EmbedderMismatch, IndexMissing
+from kb.search import FilterError, RequestError
+
+
+class ApiError(Exception):
+    """An error with a status and a Chinese message, raised by views."""
+
+    def __init__(self, status: int, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, f"找不到{what}")
+
+
+def _respond(status: int, message: str, field: str | None = None):
+    if request.path.startswith("/api/"):
+        body: dict = {"error": {"status": status, "message": message}}
+        if field:
+            body["error"]["field"] = field
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(e: ApiError):
+        return _respond(e.status, e.message, e.field)
+
+    @app.errorhandler(RequestError)
+    @app.errorhandler(FilterError)
+    def bad_param(e: RequestError | FilterError):
+        return _respond(400, str(e), e.field)
+
+    @app.errorhandler(IndexMissing)
+    @app.errorhandler(EmbedderMismatch)
+    def no_index(e: Exception):
+        return _respond(503, f"索引不可用：{e}")
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        messages = {404: "页面不存在", 405: "不支持该请求方法"}
+        return _respond(e.code or 500, messages.get(e.code or 0, e.name))
+
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        return _respond(500, "服务器内部错误，请稍后再试")

@@ -1,0 +1,66 @@
+"""Rendering helpers for the templates: escaped highlighting, safe links, short labels.
+
+Highlighting works on raw text and offsets and escapes every piece before wrapping matches in
+<mark>, so neither a report containing markup nor a query containing it can inject anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+from kb.models import SECTION_KINDS
+from kb.search.facets import labels as facet_labels
+from web import url_builder
+
+SECTION_CLASS = {kind: f"k{i}" for i, kind in enumerate(SECTION_KINDS)}
+MODE_LABELS = {"hybrid": "混合", "lexical": "关键词", "semantic": "语义"}
+
+
+def highlight(text: str, spans: Iterable[Sequence[int]] = ()) -> Markup:
+    """Text with <mark> around each (start, end) span; everything else escaped."""
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted((int(s), int(e)) for s, e in spans):
+        start, end = max(start, pos), min(end, len(text))
+        if start >= end:
+            continue
+        out += [str(escape(text[pos:start])), "<mark>", str(escape(text[start:end])), "</mark>"]
+        pos = end
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links leave the page; anything else (javascript:, data:) is dropped."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def region(meta: Mapping[str, Any]) -> str:
+    """省 市 县 without repeating a name (直辖市 have province == city)."""
+    names: list[str] = []
+    for key in ("province", "city", "county"):
+        value = meta.get(key)
+        if value and value not in names:
+            names.append(value)
+    return " ".join(names)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        urls=url_builder,
+        highlight=highlight,
+        safe_url=safe_url,
+        region=region,
+        facet_labels=facet_labels(),
+        section_class=SECTION_CLASS,
+        mode_labels=MODE_LABELS,
+        section_kinds=SECTION_KINDS,
+    )

@@ -1,0 +1,124 @@
+"""The search page (``/``) and its JSON twins (``/api/search``, ``/api/facets``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from kb.config import Config
+from kb.search import FilterError, Filters, RequestError, Searcher, SearchResponse
+from kb.search.facets import labels
+from kb.search.searcher import MAX_OFFSET
+from web.params import search_request
+
+bp = Blueprint("search", __name__)
+
+EXAMPLES = (
+    "首违不罚",
+    "执法力量薄弱",
+    "行刑衔接",
+    "基层监管人手不够怎么办",
+    "主要负责人履行推进法治建设第一责任人职责",
+    "双随机一公开",
+    "行政复议 纠错率",
+)
+OVERVIEW_REPORTS = 50  # reports listed on the empty-query page
+
+
+def searcher() -> Searcher:
+    return current_app.config["KB_SEARCHER"]
+
+
+def config() -> Config:
+    return current_app.config["KB_CFG"]
+
+
+def facets_of(resp: SearchResponse) -> dict[str, list[dict[str, Any]]]:
+    return searcher().facets(resp.result_rows, "passages", resp.build_id)
+
+
+def overview(filters: Filters) -> dict[str, Any]:
+    """What the knowledge base holds (under the filters): report counts and the latest reports."""
+    s = searcher()
+    rows = s.bundle.rows
+    mask = filters.mask(rows)
+    row_ids = None if mask is None else mask.nonzero()[0]
+    if row_ids is None:
+        ids = {rid for rid, _source, _meta in s.reports()}
+    else:
+        codes = set(rows.codes["report_id"][row_ids].tolist())
+        ids = {rows.vocab["report_id"][c] for c in codes}
+    reports = sorted(
+        ((rid, source, meta) for rid, source, meta in s.reports() if rid in ids),
+        key=lambda r: (-(r[2].year or 0), r[2].org or r[1]),
+    )
+    return {
+        "reports": len(reports),
+        "passages": len(rows) if row_ids is None else len(row_ids),
+        "facets": s.facets(row_ids, "reports"),
+        "latest": reports[:OVERVIEW_REPORTS],
+    }
+
+
+@bp.get("/")
+def page():
+    cfg = config()
+    try:
+        req, state = search_request(request.args, cfg.search.mode)
+    except (RequestError, FilterError) as e:
+        state = {"q": request.args.get("q", "")}
+        return render_template("search.html", state=state, error=str(e), examples=EXAMPLES), 400
+    if not req.query.strip():
+        return render_template(
+            "search.html", state=state, req=req, overview=overview(req.filters), examples=EXAMPLES
+        )
+    resp = searcher().search(req)
+    last_page = max(1, min(math.ceil(resp.total / req.limit), MAX_OFFSET // req.limit + 1))
+    return render_template(
+        "search.html",
+        state=state,
+        req=req,
+        resp=resp,
+        hits=[h.to_dict() for h in resp.hits],
+        facets=facets_of(resp),
+        page_no=req.offset // req.limit + 1,
+        last_page=last_page,
+        examples=EXAMPLES,
+    )
+
+
+@bp.get("/api/search")
+def api():
+    req, _state = search_request(request.args, config().search.mode)
+    resp = searcher().search(req)
+    body = resp.to_dict()
+    if request.args.get("facets") in ("1", "true"):
+        body["facets"] = facets_of(resp)
+    return jsonify(body)
+
+
+@bp.get("/api/facets")
+def api_facets():
+    """Counts per year/province/city/kind/level/section: of reports in the corpus when there is
+    no query, of result passages when there is one."""
+    req, _state = search_request(request.args, config().search.mode)
+    if req.query.strip():
+        resp = searcher().search(req)
+        unit, total, counts = "passages", resp.total, facets_of(resp)
+    else:
+        view = overview(req.filters)
+        unit, total, counts = "reports", view["reports"], view["facets"]
+    names = labels()
+    return jsonify(
+        {
+            "query": req.query,
+            "filters": req.filters.to_params(),
+            "unit": unit,
+            "total": total,
+            "facets": {
+                name: {"label": names[name], "values": values} for name, values in counts.items()
+            },
+        }
+    )

@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rank", "序号"),
@@ -30,6 +31,21 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 # A cell starting with one of these is a formula to Excel/WPS; a leading ' keeps it text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def http_url(url: str | None) -> str | None:
+    """The URL if it is a plain http(s) link, else None: a ``javascript:`` or ``data:`` source
+    URL from a hostile page must never become a live link in anything we produce."""
+    if not url:
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _md_text(text: str) -> str:
+    """Corpus text made inert in Markdown: raw HTML in a report must not render as HTML."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def citation(hit: Mapping[str, Any]) -> str:
@@ -76,13 +92,15 @@ def to_markdown(hits: Iterable[Mapping[str, Any]], heading: str, conditions: str
     count = 0
     for hit in hits:
         count += 1
-        lines.append(f"## {hit.get('rank', count)}. {hit.get('org') or hit.get('report')}")
+        org = _md_text(str(hit.get("org") or hit.get("report")))
+        lines += [f"## {hit.get('rank', count)}. {org}", ""]
+        text = _md_text(str(hit.get("text", "")))
+        lines += [f"> {para}" if para else ">" for para in text.split("\n")]
         lines.append("")
-        lines += [f"> {para}" if para else ">" for para in str(hit.get("text", "")).split("\n")]
-        lines.append("")
-        cite = f"—— 引自：{citation(hit)}"
-        if hit.get("source_url"):
-            cite += f"。原文：<{hit['source_url']}>"
+        cite = f"—— 引自：{_md_text(citation(hit))}"
+        url = http_url(hit.get("source_url"))
+        if url:
+            cite += f"。原文：<{url}>"
         lines += [cite, ""]
     if not count:
         lines += ["（没有结果）", ""]

@@ -455,11 +455,6 @@ def test_hostile_report_text_is_shown_literally(hostile_page, hostile_url):
     assert twin["source_url"] == HOSTILE_URL and SCRIPT_TAG in twin["text"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kb.export.to_markdown writes source_url as an autolink whatever its scheme: "
-    "<javascript:…> becomes a live link wherever the exported .md is rendered",
-)
 def test_markdown_export_of_a_hostile_report_has_no_script_link(hostile_page):
     page = hostile_page
     search(page, "政务网站渗透测试")

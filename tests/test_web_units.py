@@ -100,6 +100,13 @@ def test_markdown_quotes_every_line_and_cites():
     assert "（没有结果）" in export.to_markdown([], "检索：x")
 
 
+def test_markdown_keeps_hostile_text_and_links_inert():
+    hostile = {**HIT, "text": "<script>x()</script>", "source_url": "javascript:x()"}
+    md = export.to_markdown([hostile], "检索")
+    assert "<script>" not in md and "&lt;script&gt;x()&lt;/script&gt;" in md
+    assert "javascript:" not in md
+
+
 def rows() -> RowTable:
     return RowTable.from_records(
         pids=["a", "b", "c", "d"],

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask
 from markupsafe import Markup, escape
 
+from kb.export import http_url as safe_url
 from kb.models import SECTION_KINDS
 from kb.search.facets import labels as facet_labels
 from web import url_builder
@@ -35,14 +35,6 @@ def highlight(text: str, spans: Iterable[Sequence[int]] = ()) -> Markup:
     return Markup("".join(out))
 
 
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) links leave the page; anything else (javascript:, data:) is dropped."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
-
-
 def region(meta: Mapping[str, Any]) -> str:
     """省 市 县 without repeating a name (直辖市 have province == city)."""
     names: list[str] = []
@@ -57,7 +49,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         urls=url_builder,
         highlight=highlight,
-        safe_url=safe_url,
+        safe_url=safe_url,  # only http(s) links leave the page
         region=region,
         facet_labels=facet_labels(),
         section_class=SECTION_CLASS,

@@ -13,7 +13,7 @@ from flask import Flask
 from kb.config import Config
 from kb.search import Searcher
 from web import errors, render
-from web.views import export, reports, search, similar
+from web.views import collections, compare, export, reports, search, similar, trends
 
 # No inline scripts or styles and nothing from another origin: the page must work on an
 # isolated network and a hostile report text has nowhere to run.
@@ -32,7 +32,7 @@ def create_app(cfg: Config, searcher: Searcher | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    for module in (search, reports, similar, export):
+    for module in (search, reports, similar, export, trends, compare, collections):
         app.register_blueprint(module.bp)
     errors.register(app)
     render.register(app)

@@ -34,7 +34,13 @@ from indexer.layout import (
     set_current,
     write_manifest,
 )
-from indexer.lexical import LexicalDoc, build_lexical, docnum_rows, update_lexical
+from indexer.lexical import (
+    LexicalDoc,
+    build_lexical,
+    docnum_rows,
+    resolve_procs,
+    update_lexical,
+)
 from indexer.rows import RowTable
 from indexer.vectors import backend as vector_backend
 from kb.boilerplate import boilerplate_scores
@@ -152,9 +158,15 @@ def build_indexes(
     embedder: Embedder,
     show_progress: bool = True,
     force: bool = False,
-    lexical_procs: int = 1,
+    lexical_procs: int | None = None,
 ) -> BuildResult:
-    """Bring the indexes in line with the corpus store; see the module docstring."""
+    """Bring the indexes in line with the corpus store; see the module docstring.
+
+    ``lexical_procs`` (default: ``lexical.procs`` from the config, 0 = one per core) is the
+    number of processes segmenting text in a full lexical build.
+    """
+    if lexical_procs is None:
+        lexical_procs = resolve_procs(cfg.lexical.procs)
     t0 = time.perf_counter()
     data_dir = cfg.data_path
     with build_lock(data_dir):

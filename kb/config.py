@@ -34,7 +34,9 @@ class VectorConfig:
     index_type: str = "auto"  # flat | hnsw | ivfpq | auto (flat up to exact_max passages)
     exact_max: int = 200_000
     hnsw_m: int = 32
-    hnsw_ef_search: int = 128
+    # 256: recall@10 against exact search ≥ 0.95 on the benchmark (bench/results/README.md);
+    # 128 gave 0.90 on boilerplate-heavy report text, where many passages are near-duplicates.
+    hnsw_ef_search: int = 256
     ivf_nprobe: int = 32
 
 
@@ -43,6 +45,7 @@ class LexicalConfig:
     user_dict: str = ""  # extra jieba dictionary file (one term per line: word [freq [tag]])
     stopwords: str = ""  # extra stop-word file (one word per line)
     heading_boost: float = 2.0
+    procs: int = 0  # processes segmenting text during a full index build (0 = one per core)
 
 
 @dataclass

@@ -46,5 +46,16 @@ test-fast: setup
 lint: setup
 	$(BIN)/ruff check kb indexer web tests bench
 
+# Benchmarks (bench/): scale corpora generated from corpus/ and ../shared/dev-corpus/ into
+# bench/work/ (git-ignored), results to bench/results/*.json and bench/results/README.md.
+# `bench`: 10^4 and 10^5 passages, real-embedder throughput, ANN recall (~20-30 min on 2 cores).
+# `bench-full`: adds 10^6 passages (hours: lexical indexing alone is ~1-2 h on 2 cores).
+BENCH_ARGS ?=
+bench: setup
+	PYTHONPATH=. $(BIN)/python -m bench.run --sizes 10000 100000 $(BENCH_ARGS)
+
+bench-full: setup
+	PYTHONPATH=. $(BIN)/python -m bench.run --sizes 10000 100000 1000000 $(BENCH_ARGS)
+
 clean:
 	rm -rf kbdata .pytest_cache test-artifacts

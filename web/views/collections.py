@@ -173,8 +173,15 @@ def json_body() -> dict[str, Any]:
 
 @bp.app_template_global()
 def collect_state() -> dict[str, Any]:
-    """What the 加入案例集 control on a hit card needs: token, collections, where to return."""
-    return {"csrf": csrf_token(), "collections": choices(), "next": request.full_path}
+    """What the 加入案例集 control on a hit card needs: token, collections, where to return
+    (read once per page, however many hit cards it has)."""
+    if "kb_collect_state" not in g:
+        g.kb_collect_state = {
+            "csrf": csrf_token(),
+            "collections": choices(),
+            "next": request.full_path.rstrip("?"),
+        }
+    return g.kb_collect_state
 
 
 def api_errors(view: Callable) -> Callable:

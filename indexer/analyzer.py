@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -25,11 +26,21 @@ from whoosh.analysis import Token, Tokenizer
 DATA = Path(__file__).parent / "data"
 DOMAIN_DICT = DATA / "domain_dict.txt"
 STOPWORDS = DATA / "stopwords.txt"
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"  # 2: width folding before segmentation, long sub-words
 
 _WORDLIKE = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 
 jieba.setLogLevel(60)  # jieba logs dictionary loading at INFO on every start
+
+# Full-width forms → their one-character NFKC form (Ａ→A, １→1, ＋→+, ideographic space → " ").
+# Folded *before* segmentation: jieba treats full-width letters and digits as separate symbols
+# (１２３４５热线 → 1/2/3/4/5/热线), so folding only the resulting words is not enough. Only
+# one-to-one mappings are used, so token offsets still point into the original text.
+_WIDTH = {
+    cp: folded
+    for cp in (0x3000, *range(0xFF01, 0xFFEF))
+    if len(folded := unicodedata.normalize("NFKC", chr(cp))) == 1
+}
 
 
 def _read_terms(path: Path) -> list[tuple[str, int | None, str | None]]:
@@ -74,13 +85,29 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFKC", word).lower()
 
 
+def _search_words(tk: jieba.Tokenizer, text: str) -> Iterator[tuple[str, int, int]]:
+    """jieba search mode, plus dictionary sub-words of four or more characters.
+
+    jieba's search mode emits only the 2- and 3-character dictionary words inside a long word,
+    so text saying 行政执法三项制度 or 法治建设第一责任人 would never match a query for the
+    domain terms 三项制度 or 第一责任人. Longer sub-words are emitted here, before the word
+    itself, as jieba does for the short ones.
+    """
+    for word, start, end in tk.tokenize(text, mode="search"):
+        for n in range(4, len(word)):
+            for i in range(len(word) - n + 1):
+                if tk.FREQ.get(word[i : i + n]):
+                    yield word[i : i + n], start + i, start + i + n
+        yield word, start, end
+
+
 def segment(
     text: str, user_dict: str = "", extra_stopwords: str = ""
 ) -> list[tuple[str, int, int]]:
     """(token, start, end) for every indexable word of text, in order."""
     stops = stopwords(extra_stopwords)
     out = []
-    for word, start, end in _tokenizer(user_dict).tokenize(text, mode="search"):
+    for word, start, end in _search_words(_tokenizer(user_dict), text.translate(_WIDTH)):
         if not _WORDLIKE.search(word):
             continue
         w = fold(word.strip())

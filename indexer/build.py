@@ -195,13 +195,16 @@ def build_indexes(
         tmp = builds_dir(data_dir) / f"{build_id}.tmp"
         tmp.mkdir(parents=True)
         try:
+            # --force rebuilds the lexical index from the store instead of patching the
+            # previous one: it is the repair `kb check` prescribes, and a copy would keep
+            # whatever damage the previous index had.
             result = _build_into(
                 tmp,
                 cfg,
                 store,
                 embedder,
-                prev,
-                prev_manifest,
+                None if force else prev,
+                None if force else prev_manifest,
                 settings,
                 show_progress,
                 lexical_procs,

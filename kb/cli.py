@@ -339,7 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("search", help="检索段落")
     s.add_argument("query")
-    s.add_argument("--mode", choices=["hybrid", "lexical", "semantic"])
+    # Validated by SearchRequest.from_params, not argparse, so a bad value gets the Chinese
+    # message naming the parameter and exit status 1 like every other error.
+    s.add_argument("--mode", help="检索方式：hybrid（默认）、lexical 或 semantic")
     s.add_argument("--year", help="年度，如 2023 或 2022-2024")
     s.add_argument("--province")
     s.add_argument("--city")
@@ -349,8 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--section", help="章节类型，如 存在问题")
     s.add_argument("--report", help="只在某份报告中检索（文件名或编号）")
     s.add_argument("--concrete", action="store_true", help="只看具体做法（过滤套话较多的段落）")
-    s.add_argument("--limit", type=int, default=10)
-    s.add_argument("--offset", type=int, default=0)
+    s.add_argument("--limit", default="10", help="每页条数（1–100）")
+    s.add_argument("--offset", default="0", help="跳过前若干条（翻页）")
     s.add_argument("--no-dedupe", action="store_true", help="不合并相近表述")
     s.add_argument("--json", action="store_true", help="每条结果输出一行 JSON")
     s.set_defaults(func=cmd_search)

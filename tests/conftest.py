@@ -61,3 +61,56 @@ def seed_searcher(seed_cfg):
     searcher = Searcher(seed_cfg)
     yield searcher
     searcher.close()
+
+
+def copy_kb(cfg, dest: Path):
+    """A private, writable copy of a data dir (store, indexes, embedding cache) as a Config.
+
+    The session indexes are shared read-only; tests that rebuild, damage or re-ingest work on
+    a copy. The embedding cache comes along, so rebuilding the copy embeds nothing new.
+    """
+    import dataclasses
+    import shutil
+
+    shutil.copytree(cfg.data_path, dest)
+    return dataclasses.replace(cfg, data_dir=str(dest))
+
+
+class CliRun:
+    """What a `kb` run left behind: exit status, stdout and stderr."""
+
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self) -> str:  # shown by pytest when an assertion on a run fails
+        return f"CliRun(code={self.code}, out={self.out[-2000:]!r}, err={self.err[-2000:]!r})"
+
+
+@pytest.fixture
+def kb_cli(tmp_path, monkeypatch, capsys):
+    """Run `kb ARGS…` in-process on a data dir: ``kb_cli(data_dir, *args) -> CliRun``.
+
+    Other KB_* variables and any ./kb.toml are kept out (empty working directory), and the
+    SIGTERM handler `kb` installs is put back afterwards so it cannot outlive the test.
+    """
+    import os
+    import signal
+
+    from kb.cli import main
+
+    for name in [n for n in os.environ if n.startswith("KB_")]:
+        monkeypatch.delenv(name)
+    work = tmp_path / "kb-cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    sigterm = signal.getsignal(signal.SIGTERM)
+
+    def run(data_dir: Path, *args: str) -> CliRun:
+        monkeypatch.setenv("KB_DATA_DIR", str(data_dir))
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliRun(code, captured.out, captured.err)
+
+    yield run
+    signal.signal(signal.SIGTERM, sigterm)

@@ -29,7 +29,9 @@ class SentenceTransformersEmbedder(Embedder):
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(model, device="cpu")
-        if not query_instruction and "bge" in model.lower() and "zh" in model.lower():
+        name = model.rstrip("/").split("/")[-1] if "/" in model else model
+        # Judge by the model's own name, not the folders above it (/home/zhang/models/...).
+        if not query_instruction and "bge" in name.lower() and "zh" in name.lower():
             query_instruction = BGE_ZH_INSTRUCTION
         self.query_instruction = query_instruction
         self.batch_size = batch_size
@@ -38,7 +40,6 @@ class SentenceTransformersEmbedder(Embedder):
             or self._model.get_sentence_embedding_dimension
         )
         self.dim = int(get_dim())
-        name = model.rstrip("/").split("/")[-1] if "/" in model else model
         self.id = f"sbert:{name}:{self.dim}" + (
             f":q={query_instruction}" if query_instruction else ""
         )

@@ -519,3 +519,18 @@ def test_collections_survive_a_full_reindex(seed_cfg, tmp_path):
     assert "原文已变化" in page and "29%" in page
     assert CollectionStore(cfg.data_path / "collections.sqlite").integrity() == "ok"
     app.config["KB_SEARCHER"].close()
+
+
+@pytest.mark.slow
+def test_list_page_renames_and_deletes(client):
+    cid = send(client, "POST", "/api/collections", {"name": "旧名"}, 201)["id"]
+    page = client.get("/collections").get_data(as_text=True)
+    assert "旧名" in page and f'action="/collections/{cid}/rename"' in page
+    csrf = token(client)
+    form = {"csrf": csrf, "name": "新名", "next": "/collections"}
+    r = client.post(f"/collections/{cid}/rename", data=form)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/collections")
+    assert [c["name"] for c in send(client, "GET", "/api/collections")["collections"]] == ["新名"]
+    r = client.post(f"/collections/{cid}/delete", data={"csrf": csrf})
+    assert r.status_code == 303 and send(client, "GET", "/api/collections")["collections"] == []
+    assert client.post(f"/collections/{cid}/delete", data={"csrf": csrf}).status_code == 404

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -262,8 +262,9 @@ def show(cid: int):
         raise ApiError(e.status, e.message) from e
 
 
-def _form_action(cid: int, action: Callable[[], Any]):
-    """Run a form's change and go back to the collection, or show it with the error."""
+def _form_action(cid: int, action: Callable[[], Any], anchor: str | None = None):
+    """Run a form's change and go back (to the item changed, or to a local ``next`` page such
+    as the list), or show the collection with the error."""
     check_form()
     try:
         action()
@@ -271,7 +272,8 @@ def _form_action(cid: int, action: Callable[[], Any]):
         if e.status == 404:
             raise ApiError(404, e.message) from e
         return _show_page(cid, e.message, e.status)
-    return redirect(url_for("collections.show", cid=cid), 303)
+    back = _local(request.form.get("next"))
+    return redirect(back or url_for("collections.show", cid=cid, _anchor=anchor), 303)
 
 
 @bp.post("/collections/<int:cid>/rename")
@@ -291,13 +293,14 @@ def delete(cid: int):
 
 @bp.post("/collections/<int:cid>/items/<int:item_id>/note")
 def note(cid: int, item_id: int):
-    return _form_action(cid, lambda: store().update_note(cid, item_id, request.form.get("note")))
+    change = partial(store().update_note, cid, item_id, request.form.get("note"))
+    return _form_action(cid, change, f"item-{item_id}")
 
 
 @bp.post("/collections/<int:cid>/items/<int:item_id>/move")
 def move(cid: int, item_id: int):
     delta = -1 if request.form.get("direction") == "up" else 1
-    return _form_action(cid, lambda: store().move_item(cid, item_id, delta))
+    return _form_action(cid, lambda: store().move_item(cid, item_id, delta), f"item-{item_id}")
 
 
 @bp.post("/collections/<int:cid>/items/<int:item_id>/delete")

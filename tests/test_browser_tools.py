@@ -23,24 +23,15 @@ import docx
 import pytest
 
 from tests.conftest import CORPUS
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, opened  # skips without Chromium
+from tests.test_compare import SEED_ORGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium is not installed", allow_module_level=True)
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 WAIT_MS = 60_000  # first semantic queries load the embedder on a shared 2-core machine
 SEED_YEARS = ["2021", "2022", "2023", "2024", "2025"]
-SEED_ORGS = {
-    "沅陵县应急管理局",
-    "汕尾市应急管理局",
-    "莆田市荔城区应急管理局",
-    "开平市应急管理局",
-    "岳阳市国防动员办公室",
-}
 THEME = "执法力量薄弱"
 EDITED = ("在编在岗仅占人员的29%", "在编在岗仅占人员的31%")  # one passage of seed 000
 
@@ -81,10 +72,7 @@ def private_copy(seed_cfg, root: Path) -> Path:
 @pytest.fixture(scope="module")
 def chromium():
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -95,24 +83,12 @@ def site(seed_cfg, tmp_path_factory):
         yield url
 
 
-@contextmanager
-def tab(chromium, base_url: str) -> Iterator:
-    """A fresh browser context on the site; any JavaScript error fails the test."""
-    context = chromium.new_context(
-        base_url=base_url,
-        locale="zh-CN",
-        viewport={"width": 1366, "height": 900},
-        accept_downloads=True,
+def tab(chromium, base_url: str):
+    """A fresh desktop-sized browser context on the site (the browser tests' own helper: it
+    fails the test on any uncaught JavaScript error)."""
+    return opened(
+        chromium, base_url, viewport={"width": 1366, "height": 900}, accept_downloads=True
     )
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda err: problems.append(str(err)))
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not problems, problems
 
 
 @pytest.fixture

@@ -100,18 +100,29 @@ class StoredVectorEmbedder(Embedder):
         raise NotImplementedError("StoredVectorEmbedder is built by bench.run")
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), np.float32)
+        from scipy.sparse import csr_matrix
+
         n_pool = len(self._vectors)
+        indices: list[int] = []
+        indptr = [0]
+        hashes = np.empty(len(texts), np.uint64)
         for i, text in enumerate(texts):
             rows = [self._row.get(sentence_key(p)) for p in _PIECES.findall(text)]
             found = [r for r in rows if r is not None]
             self.hits += len(found)
             self.misses += len(rows) - len(found)
             h = _hash(text)
-            mean = self._vectors[found].mean(axis=0) if found else self._vectors[h % n_pool]
-            norm = float(np.linalg.norm(mean)) or 1.0
-            out[i] = mean + NOISE * norm * self._noise[(h >> 16) % NOISE_TABLE]
-        return l2_normalize(out)
+            hashes[i] = h
+            indices += found or [h % n_pool]  # nothing known: a stored vector by hash
+            indptr.append(len(indices))
+        counts = np.diff(indptr).astype(np.float32)
+        picks = csr_matrix(
+            (np.ones(len(indices), np.float32), indices, indptr), shape=(len(texts), n_pool)
+        )
+        mean = np.asarray(picks @ self._vectors) / counts[:, None]
+        norms = np.linalg.norm(mean, axis=1, keepdims=True)
+        noise = self._noise[((hashes >> np.uint64(16)) % np.uint64(NOISE_TABLE)).astype(np.int64)]
+        return l2_normalize(mean + NOISE * norms * noise)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.base.embed_query(text)

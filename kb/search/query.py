@@ -5,6 +5,16 @@ Users type short jargon (首违不罚), topic phrases (执法力量薄弱), whol
 -exclusions, ignore AND/OR, and treat everything else — field syntax, unbalanced quotes, HTML,
 punctuation — as plain words, so no input can make a search fail. Terms are produced by the
 same analyzer as the index; domain synonyms add related terms at a lower weight.
+
+Interrogatives and sentence particles (如何, 怎么办, 吗 …) are dropped from the lexical terms:
+they say that the user asks, not what about, and matching them only rewards passages that
+happen to contain 如何. The embedder still sees the whole question.
+
+Synonyms (indexer/data/synonyms.txt) come in two forms. A plain line is a group of
+interchangeable terms (首违不罚 首次轻微违法 免予处罚 …). A line ``a b => c d`` maps everyday
+words to the official terms reports use (抽签 => 双随机 随机抽查): a query saying 抽签 also
+searches 双随机, but a query for 双随机 does not search 抽签. Expansions are searched one by one
+(see :meth:`AnalyzedQuery.expansion_queries`) and added to the embedder's view of the query.
 """
 
 from __future__ import annotations
@@ -27,16 +37,50 @@ _PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」')
 _EXCLUDE = re.compile(r"(?:^|\s)(?:NOT\s+|[-－])([^\s\"“”]+)")
 _BOOLEAN = re.compile(r"\b(?:AND|OR|NOT)\b")
 _QUESTION = re.compile(r"如何|怎么|怎样|什么|哪些|为何|为什么|是否|有没有|吗|呢|[？?]")
+# Words that make a question a question; never what it is about.
+QUESTION_WORDS = frozenset(
+    re.split(
+        r"\s+",
+        "如何 怎么 怎么样 怎么办 怎样 怎 什么 哪些 哪个 哪家 哪里 为何 为什么 是否 有没有 "
+        "能否 可否 能不能 要不要 多少 吗 呢 吧 啊 呀 么",
+    )
+)
+MAX_EXPANSIONS = 12  # a query touching several groups must not turn into a list of synonyms
+
+
+@dataclass(frozen=True)
+class SynonymRule:
+    """If a query contains one of ``triggers``, also search ``targets`` (minus what it says)."""
+
+    triggers: tuple[str, ...]
+    targets: tuple[str, ...]
+
+
+def _split_terms(part: str) -> tuple[str, ...]:
+    return tuple(t for t in re.split(r"[\s|]+", part) if t)
 
 
 @cache
-def synonym_groups(path: str = str(SYNONYMS)) -> tuple[tuple[str, ...], ...]:
-    groups = []
+def synonym_rules(path: str = str(SYNONYMS)) -> tuple[SynonymRule, ...]:
+    """Rules of the synonyms file: groups (``a b c``) and one-way mappings (``a b => c d``)."""
+    rules = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
-        if line:
-            groups.append(tuple(t for t in re.split(r"[\s|]+", line) if t))
-    return tuple(groups)
+        if not line:
+            continue
+        if "=>" in line:
+            left, right = line.split("=>", 1)
+            triggers, targets = _split_terms(left), _split_terms(right)
+        else:
+            triggers = targets = _split_terms(line)
+        if triggers and targets:
+            rules.append(SynonymRule(triggers, targets))
+    return tuple(rules)
+
+
+def synonym_groups(path: str = str(SYNONYMS)) -> tuple[tuple[str, ...], ...]:
+    """The terms of every rule, triggers and targets together (for listings and tests)."""
+    return tuple(tuple(dict.fromkeys(r.triggers + r.targets)) for r in synonym_rules(path))
 
 
 @dataclass
@@ -57,9 +101,34 @@ class AnalyzedQuery:
         return not self.text
 
     def term_query(self, expansion_weight: float = EXPANSION_WEIGHT) -> TermQuery:
+        """Everything in one query: the query's own terms and phrases plus its expansions."""
         phrases = [(p, PHRASE_WEIGHT) for p in self.phrases]
         phrases += [(p, expansion_weight) for p in self.expansion_phrases]
         return TermQuery([(t, 1.0) for t in self.terms], phrases, self.excluded)
+
+    def base_query(self) -> TermQuery:
+        """The query's own terms and quoted phrases, without synonyms."""
+        phrases = [(p, PHRASE_WEIGHT) for p in self.phrases]
+        return TermQuery([(t, 1.0) for t in self.terms], phrases, self.excluded)
+
+    def expansion_queries(self) -> list[TermQuery]:
+        """One query per synonym (weight 1: the caller weighs them against the query's words).
+
+        Separately, because in one OR-query the coordination bonus of the lexical index
+        rewards matching *many* synonyms (no passage says 首违不罚 and 免罚清单 and 包容审慎
+        at once) and, when only one clause matches anywhere, scales every score to zero.
+        """
+        return [TermQuery([], [(p, 1.0)], self.excluded) for p in self.expansion_phrases]
+
+    def semantic_text(self) -> str:
+        """What the embedder sees: the cleaned query, then its synonyms in brackets.
+
+        A short jargon query (首违不罚) embeds poorly with a small multilingual model; the
+        official wordings that reports use (首次轻微违法, 免予处罚) carry the meaning it knows.
+        """
+        if not self.expansions:
+            return self.text
+        return f"{self.text}（{'、'.join(self.expansions)}）"
 
     def highlight_terms(self) -> list[str]:
         """Words to mark in hits: the query's own terms, phrase words and whole synonyms."""
@@ -76,12 +145,31 @@ def _terms(text: str) -> list[str]:
     return list(dict.fromkeys(w for w, _, _ in segment(text)))
 
 
+def _expansion_tokens(term: str) -> list[str]:
+    """How to search a synonym: as one word when the analyzer keeps it whole, else a phrase.
+
+    The analyzer's search mode emits a long word's sub-words before the word itself, and in
+    running text jieba may cut a phrase differently than on its own. A dictionary word is
+    kept whole wherever it occurs, so searching it as a single term finds every occurrence;
+    only terms the dictionary does not know are searched as phrases of their words.
+    """
+    tokens = _terms(term)
+    folded = term.strip().lower()
+    return [folded] if folded in tokens else tokens
+
+
 def classify(text: str, terms: list[str]) -> str:
-    """jargon (a term or two), question (asks something), or phrase (a topic)."""
-    if _QUESTION.search(text) or len(text) >= 14:
+    """jargon (a term or two), question (asks something), or phrase (a topic).
+
+    A query that asks (如何, 吗, ？) is a question; otherwise one distinct term is jargon
+    however often it is repeated, and a long text of several terms reads as a question.
+    """
+    if _QUESTION.search(text):
         return "question"
-    if len(text) <= 6 or len(terms) <= 1:
+    if len(text) <= 6 or len(set(terms)) <= 1:
         return "jargon"
+    if len(text) >= 14:
+        return "question"
     return "phrase"
 
 
@@ -98,13 +186,17 @@ def analyze(raw: str) -> AnalyzedQuery:
     rest = _PHRASE.sub(" ", rest)
     q.excluded = [t for m in _EXCLUDE.finditer(rest) for t in _terms(m.group(1))]
     rest = _BOOLEAN.sub(" ", _EXCLUDE.sub(" ", rest))
-    q.terms = [t for t in _terms(rest) if t not in q.excluded]
-    q.kind = classify(text, q.terms + [t for p in q.phrases for t in p])
-    for group in synonym_groups():
-        if any(member in text for member in group):
-            for member in group:
-                tokens = _terms(member)
-                if member not in text and tokens and member not in q.expansions:
-                    q.expansions.append(member)
-                    q.expansion_phrases.append(tokens)
+    words = [t for t in _terms(rest) if t not in q.excluded]
+    q.kind = classify(text, words + [t for p in q.phrases for t in p])
+    q.terms = [t for t in words if t not in QUESTION_WORDS] or words
+    for rule in synonym_rules():
+        if not any(trigger in text for trigger in rule.triggers):
+            continue
+        for member in rule.targets:
+            if len(q.expansions) >= MAX_EXPANSIONS:
+                break
+            tokens = _expansion_tokens(member)
+            if member not in text and tokens and member not in q.expansions:
+                q.expansions.append(member)
+                q.expansion_phrases.append(tokens)
     return q

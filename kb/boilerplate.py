@@ -1,60 +1,79 @@
 """How much of a passage is boilerplate shared with many other reports.
 
-Almost every report repeats the same clauses (坚持以习近平新时代中国特色社会主义思想为指导,
-成立法治政府建设领导小组, 营造良好的法治氛围 …). A drafter or trainer wants the concrete
-practice, not the formula. We split every passage into clauses (at ，。；：！？), blank out
-digits (so "全年召开会议4次" and "6次" count as the same formula), and count in how many
-distinct reports each clause occurs. A passage's score is the share of its characters that sit
-in clauses common to many reports. Clause counting keeps memory linear in the corpus and works
-the same on five reports or a million passages.
+Almost every report repeats the same formulas (坚持以习近平新时代中国特色社会主义思想为指导,
+在市委、市政府坚强领导下, 扎实推进法治政府建设 …). A drafter or trainer wants the concrete
+practice, not the formula. Formulas are rarely repeated clause for clause — each bureau splices
+them with its own names, dates and a few words of its own — so we look at stretches of
+``NGRAM`` characters: in how many distinct reports does each occur? Punctuation and spaces are
+ignored and digits blanked, so "全年召开会议4次" and "6次" count as the same formula.
+
+A passage's score is the share of its characters covered by stretches that many reports use:
+a stretch counts fully once it occurs in ``SHARED_FRACTION`` of all reports (at least
+``MIN_REPORTS``), proportionally below that, and not at all in fewer than ``MIN_REPORTS``.
+Eight characters are longer than any single domain term (习近平法治思想 is seven), so a passage
+is not called boilerplate for *naming* a common practice, only for phrasing it the way everyone
+else does. Memory is one hash set per report, linear in the corpus.
+
+The score serves the 只看具体做法 filter (``concrete``: score below ``CONCRETE_MAX``) and, in
+hybrid ranking, a mild penalty (``[search] boilerplate_penalty``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
 
-_CLAUSE = re.compile(r"[^，。；：！？、,.;:!?\n]+")
-_DIGITS = re.compile(r"\d+(?:\.\d+)?")
-MIN_CLAUSE_CHARS = 6
-MIN_REPORTS = 3  # a clause must occur in at least this many reports to count as shared
-SHARED_FRACTION = 0.2  # ... and is fully "boilerplate" once in this share of all reports
+NGRAM = 8  # characters per stretch
+MIN_REPORTS = 3  # a stretch must occur in at least this many reports to count as shared
+SHARED_FRACTION = 0.1  # ... and counts fully once it occurs in this share of all reports
 CONCRETE_MAX = 0.5  # "只看具体做法" keeps passages whose boilerplate score is below this
 
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
 
-def _clauses(text: str) -> list[tuple[int, int]]:
-    """(hash, length) of each clause long enough to be a formula."""
-    out = []
-    for m in _CLAUSE.finditer(text):
-        clause = _DIGITS.sub("0", m.group(0).strip(" “”\"'（）()《》"))
-        if len(clause) >= MIN_CLAUSE_CHARS:
-            h = int.from_bytes(hashlib.blake2b(clause.encode(), digest_size=8).digest(), "little")
-            out.append((h, len(clause)))
-    return out
+
+def _skeleton(text: str) -> str:
+    """The characters that make a formula: words only, every number replaced by 0."""
+    return _NOT_TEXT.sub("", _DIGITS.sub("0", text)).lower()
+
+
+def _grams(skeleton: str) -> list[int]:
+    """Hash of every NGRAM-character stretch (only identity matters, within one run)."""
+    return [hash(skeleton[i : i + NGRAM]) for i in range(len(skeleton) - NGRAM + 1)]
+
+
+def _coverage(weights: np.ndarray, length: int) -> float:
+    """Mean over characters of the highest weight of a stretch covering that character."""
+    if not length:
+        return 0.0
+    if not len(weights):
+        return 0.0
+    per_char = np.zeros(length, dtype=np.float32)
+    for offset in range(NGRAM):  # stretch i covers characters i … i+NGRAM-1
+        window = per_char[offset : offset + len(weights)]
+        np.maximum(window, weights[: len(window)], out=window)
+    return float(per_char.mean())
 
 
 def boilerplate_scores(passages: Iterable[tuple[str, str]]) -> np.ndarray:
     """Score in [0, 1] for each (report_id, text), in order."""
-    items = [(rid, _clauses(text)) for rid, text in passages]
+    items = []
     per_report: dict[str, set[int]] = {}
-    for rid, clauses in items:
-        per_report.setdefault(rid, set()).update(h for h, _ in clauses)
+    for rid, text in passages:
+        skeleton = _skeleton(text)
+        grams = _grams(skeleton)
+        items.append((grams, len(skeleton)))
+        per_report.setdefault(rid, set()).update(grams)
     df: Counter[int] = Counter()
-    for hashes in per_report.values():
-        df.update(hashes)
-    n_reports = max(len(per_report), 1)
-    full = max(MIN_REPORTS, SHARED_FRACTION * n_reports)
+    for grams in per_report.values():
+        df.update(grams)
+    full = max(MIN_REPORTS, SHARED_FRACTION * len(per_report))
     scores = np.zeros(len(items), dtype=np.float32)
-    for i, (_, clauses) in enumerate(items):
-        total = sum(length for _, length in clauses)
-        if not total:
-            continue
-        shared = sum(
-            length * min(1.0, df[h] / full) for h, length in clauses if df[h] >= MIN_REPORTS
-        )
-        scores[i] = shared / total
+    for i, (grams, length) in enumerate(items):
+        counts = np.array([df[h] for h in grams], dtype=np.float32)
+        weights = np.where(counts >= MIN_REPORTS, np.minimum(1.0, counts / full), 0.0)
+        scores[i] = _coverage(weights.astype(np.float32), length)
     return scores

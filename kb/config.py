@@ -51,13 +51,20 @@ class LexicalConfig:
 @dataclass
 class SearchConfig:
     mode: str = "hybrid"  # hybrid | lexical | semantic
-    fusion: str = "rrf"
+    fusion: str = "convex"  # convex (normalised scores, see kb.search.fusion) | rrf
     rrf_k: int = 60
-    lexical_weight: float = 1.0
+    lexical_weight: float = 1.0  # tilt towards one side (both fusion methods)
     semantic_weight: float = 1.0
+    # convex fusion: the lexical side's share of the score by query kind (kb.search.query)
+    lexical_share_jargon: float = 0.8
+    lexical_share_phrase: float = 0.6
+    lexical_share_question: float = 0.5
+    synonym_weight: float = 0.5  # hybrid: BM25 of a domain synonym vs the query's own words
+    boilerplate_penalty: float = 0.3  # hybrid: score × (1 − penalty × boilerplate share)
     candidates: int = 100  # hits taken from each retriever before fusion
     dedupe_similarity: float = 0.8  # character-shingle Jaccard above which hits are grouped
     rerank_model: str = ""  # sentence-transformers CrossEncoder name/path; empty = off
+    rerank_depth: int = 30  # hybrid: how many fused candidates the cross-encoder reorders
 
 
 @dataclass

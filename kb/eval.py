@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kb.search import Searcher
+    from kb.search import Searcher, SearchResponse
 
 MODES = ("lexical", "semantic", "hybrid")
 ALL = "全部"  # the aggregate row over every query
@@ -155,15 +155,23 @@ def load_qrels(path: str | Path) -> list[Judgment]:
 
 @dataclass(frozen=True)
 class Retrieved:
-    """One line of a result list: the shown passage and the near-duplicates grouped under it."""
+    """One line of a result list: the shown passage and the near-duplicates grouped under it.
+
+    ``headings`` is the passage's heading path, shown with every hit: a judge may anchor on a
+    heading line ("纵深推进“无证明城市”创建工作") when it is the sentence that says the thing,
+    and no passage body contains a heading. Anchors never cross a heading, so each heading is
+    matched on its own and never glued to the body.
+    """
 
     doc: str
     text: str
-    also: tuple[tuple[str, str], ...] = ()  # (doc, text) of grouped near-duplicates
+    headings: tuple[str, ...] = ()
+    also: tuple[Retrieved, ...] = ()  # grouped near-duplicates
 
-    def members(self) -> Iterable[tuple[str, str]]:
-        yield self.doc, self.text
-        yield from self.also
+    def members(self) -> Iterable[Retrieved]:
+        yield self
+        for dup in self.also:
+            yield from dup.members()
 
 
 @dataclass
@@ -204,14 +212,14 @@ def score_ranking(ranked: Sequence[Retrieved], judgments: Iterable[Judgment], k:
     first = 0
     for rank, item in enumerate(ranked[:k], start=1):
         gain = 0
-        for doc, text in item.members():
-            doc = Path(doc).name
+        for member in item.members():
+            doc = Path(member.doc).name
             candidates = by_doc.get(doc)
             if not candidates:
                 continue
-            body = norm(text)
+            texts = [norm(t) for t in (member.text, *member.headings)]
             for anchor, grade in candidates:
-                if (doc, anchor) not in credited and anchor in body:
+                if (doc, anchor) not in credited and any(anchor in t for t in texts):
                     credited.add((doc, anchor))
                     gain = max(gain, grade)
         gains.append(gain)
@@ -370,17 +378,21 @@ def ranked_results(searcher: Searcher, query: EvalQuery, mode: str, k: int) -> l
     from kb.search import SearchRequest
 
     params = {**query.filters, "q": query.query, "mode": mode, "limit": k}
-    resp = searcher.search(SearchRequest.from_params(params))
-    dup_ids = [d["passage_id"] for h in resp.hits for d in h.duplicates]
+    return as_retrieved(searcher, searcher.search(SearchRequest.from_params(params)))
+
+
+def as_retrieved(searcher: Searcher, response: SearchResponse) -> list[Retrieved]:
+    """Result lines of a response, with the text of the near-duplicates grouped under each."""
+    dup_ids = [d["passage_id"] for h in response.hits for d in h.duplicates]
     dups = searcher.store.get_passages(dup_ids) if dup_ids else {}
     out = []
-    for h in resp.hits:
+    for h in response.hits:
         also = tuple(
-            (d["report"], dups[d["passage_id"]].text)
+            Retrieved(d["report"], p.text, tuple(p.heading_path))
             for d in h.duplicates
-            if d["passage_id"] in dups
+            if (p := dups.get(d["passage_id"])) is not None
         )
-        out.append(Retrieved(h.source, h.passage.text, also))
+        out.append(Retrieved(h.source, h.passage.text, tuple(h.passage.heading_path), also))
     return out
 
 

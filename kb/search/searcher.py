@@ -17,7 +17,7 @@ import numpy as np
 
 from indexer.bundle import IndexBundle, open_bundle
 from indexer.embedders import Embedder, create_embedder
-from kb.config import Config
+from kb.config import Config, ConfigError
 from kb.models import Passage, Report, ReportMeta
 from kb.parse import report_id
 from kb.search import dedupe, facets, fusion, highlight
@@ -218,33 +218,100 @@ class Searcher:
     def _candidates(
         self, aq: AnalyzedQuery, mode: str, allowed: np.ndarray | None, depth: int
     ) -> tuple[list[tuple[int, float]], dict[str, dict[int, tuple[float, int]]], int]:
-        """Fused (row, score) list, per-retriever {row: (score, rank)}, lexical match count."""
-        ranked: dict[str, np.ndarray] = {}
-        per: dict[str, dict[int, tuple[float, int]]] = {}
+        """Fused (row, score) list, per-retriever {row: (score, rank)}, lexical match count.
+
+        The single modes are the plain retrievers: lexical is BM25 over the words the user
+        typed (no synonyms: whoever picks it wants those words), semantic is the embedder's
+        nearest neighbours of the query read with its domain synonyms. Hybrid takes both lists
+        and ranks their union with everything else we know: the synonyms' BM25, every
+        candidate's exact similarity, the query kind, the boilerplate share and, if
+        configured, a cross-encoder. It never adds passages neither retriever returned, so
+        each hybrid hit carries at least one retriever's own score and rank.
+        """
+        s = self.cfg.search
+        ranked: dict[str, list[tuple[int, float]]] = {}
         lexical_matches = 0
+        query_vector = None
         if mode in ("lexical", "hybrid"):
             scores, rows, lexical_matches = self.bundle.lexical.search(
-                aq.term_query(), depth, allowed
+                aq.base_query(), depth, allowed
             )
-            ranked["lexical"] = rows
-            per["lexical"] = {
-                int(r): (float(s), i + 1) for i, (r, s) in enumerate(zip(rows, scores, strict=True))
-            }
+            ranked["lexical"] = list(zip(rows.tolist(), scores.tolist(), strict=True))
         if mode in ("semantic", "hybrid"):
-            scores, rows = self.bundle.vectors.search(self.embed_query(aq.text), depth, allowed)
-            ranked["semantic"] = rows
-            per["semantic"] = {
-                int(r): (float(s), i + 1) for i, (r, s) in enumerate(zip(rows, scores, strict=True))
-            }
-        if mode == "hybrid":
-            s = self.cfg.search
+            query_vector = self.embed_query(aq.semantic_text())
+            scores, rows = self.bundle.vectors.search(query_vector, depth, allowed)
+            ranked["semantic"] = list(zip(rows.tolist(), scores.tolist(), strict=True))
+        per = {
+            name: {r: (x, i) for i, (r, x) in enumerate(hits, start=1)}
+            for name, hits in ranked.items()
+        }
+        if mode != "hybrid":
+            return ranked[mode], per, lexical_matches
+        if s.fusion == "rrf":
             fused = fusion.rrf(
-                ranked, {"lexical": s.lexical_weight, "semantic": s.semantic_weight}, s.rrf_k
+                {n: np.array([r for r, _ in hits], dtype=np.int64) for n, hits in ranked.items()},
+                {"lexical": s.lexical_weight, "semantic": s.semantic_weight},
+                s.rrf_k,
             )
+        elif s.fusion == "convex":
+            fused = self._convex(aq, ranked, query_vector, allowed, depth)
         else:
-            name = "lexical" if mode == "lexical" else "semantic"
-            fused = [(r, per[name][r][0]) for r in ranked[name].tolist()]
+            raise ConfigError(f"[search] fusion：未知的融合方法 {s.fusion!r}（可选：convex、rrf）")
+        if s.rerank_model:
+            fused = self._rerank(aq, fused)
         return fused, per, lexical_matches
+
+    def _convex(
+        self,
+        aq: AnalyzedQuery,
+        ranked: dict[str, list[tuple[int, float]]],
+        query_vector: np.ndarray,
+        allowed: np.ndarray | None,
+        depth: int,
+    ) -> list[tuple[int, float]]:
+        """Score-normalised fusion of the two candidate lists (see :mod:`kb.search.fusion`)."""
+        s = self.cfg.search
+        candidates = list(dict.fromkeys(r for hits in ranked.values() for r, _ in hits))
+        if not candidates:
+            return []
+        lexical = dict(ranked["lexical"])
+        if s.synonym_weight > 0 and aq.expansion_phrases:
+            # Each synonym on its own (see AnalyzedQuery.expansion_queries); only candidates
+            # gain from it, so every hit stays one that a retriever returned.
+            pool = set(candidates)
+            synonyms = []
+            for tq in aq.expansion_queries():
+                scores, rows, _ = self.bundle.lexical.search(tq, depth, allowed)
+                synonyms.append(zip(rows.tolist(), scores.tolist(), strict=True))
+            for row, score in fusion.add(synonyms, s.synonym_weight).items():
+                if row in pool:
+                    lexical[row] = lexical.get(row, 0.0) + score
+        sims = self.bundle.vectors.vectors(np.array(candidates)) @ query_vector
+        semantic = ranked["semantic"]
+        # The floor is the similarity at the configured depth, not at this request's depth,
+        # so that deeper pages of the same query are cut from the same ranking.
+        floor = semantic[min(s.candidates, len(semantic)) - 1][1] if semantic else 0.0
+        return fusion.convex(
+            lexical,
+            dict(zip(candidates, sims.tolist(), strict=True)),
+            floor,
+            fusion.lexical_share(aq.kind, s),
+            self.bundle.rows.boilerplate,
+            s.boilerplate_penalty,
+        )
+
+    def _rerank(self, aq: AnalyzedQuery, fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Reorder the head of the fused list with the configured cross-encoder."""
+        from kb.search.rerank import rerank_head
+
+        head = fused[: self.cfg.search.rerank_depth]
+        pids = [self.bundle.rows.pids[r] for r, _ in head]
+        with self._lock:
+            passages = self.store.get_passages(pids)
+        found = {
+            r: passages[pid] for (r, _), pid in zip(head, pids, strict=True) if pid in passages
+        }
+        return rerank_head(self.cfg.search.rerank_model, aq.text, fused, found, len(head))
 
     def search(self, req: SearchRequest) -> SearchResponse:
         t0 = time.perf_counter()

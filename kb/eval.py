@@ -421,6 +421,16 @@ def evaluate(
     return results
 
 
+def restrict_to_docs(qrels: Iterable[Judgment], docs: Iterable[str]) -> list[Judgment]:
+    """Only the judgments on these reports (bare file names).
+
+    For evaluating on part of a corpus (CI indexes the five seeds only): anchors in reports
+    that are not indexed could never be found and would only lower every mode alike.
+    """
+    keep = {Path(d).name for d in docs}
+    return [j for j in qrels if j.doc in keep]
+
+
 def check_coverage(
     queries: Sequence[EvalQuery], qrels: Sequence[Judgment], sources: Iterable[str]
 ) -> list[str]:

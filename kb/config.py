@@ -31,12 +31,17 @@ class EmbedderConfig:
 @dataclass
 class VectorConfig:
     backend: str = "faiss"
-    index_type: str = "auto"  # flat | hnsw | ivfpq | auto (flat up to exact_max passages)
+    index_type: str = "auto"  # flat | fp16 | sq8 | hnsw | auto (flat up to exact_max passages)
     exact_max: int = 200_000
+    # Above exact_max: fp16 = the exact scan over half-precision vectors (recall@10 ≥ 0.99,
+    # half of flat's memory and time); HNSW's recall collapses on boilerplate-heavy text.
+    large_index_type: str = "fp16"
     hnsw_m: int = 32
-    # 256: recall@10 against exact search ≥ 0.95 on the benchmark (bench/results/README.md);
-    # 128 gave 0.90 on boilerplate-heavy report text, where many passages are near-duplicates.
-    hnsw_ef_search: int = 256
+    # Graph quality vs build time. Report text is boilerplate-heavy (clusters of near-duplicate
+    # passages), where a graph built with efConstruction 64 needs efSearch 2048 for
+    # recall@10 ≥ 0.95 at 10^5 passages; built with 200 it needs 512 (bench/results/README.md).
+    hnsw_ef_construction: int = 200
+    hnsw_ef_search: int = 512
     ivf_nprobe: int = 32
 
 

@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--base", default="real", choices=("real", "hash"))
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--ann", default="hnsw,fp16,sq8", help="index kinds, comma-separated")
     args = ap.parse_args(argv)
     model = base_embedder(args.base)
     keys, vecs = pool_vectors(load_pool(), model, WORK / "pool-cache")
@@ -78,7 +79,11 @@ def main(argv: list[str] | None = None) -> None:
     q_ms = (time.perf_counter() - t) * 1000 / len(queries)
     log(f"ann {args.size}: HNSW build and recall")
     mem0 = memory()
-    ann = bench_ann(vectors, qvecs, VectorConfig(), ["hnsw"])
+    ann = bench_ann(vectors, qvecs, VectorConfig(), [k for k in args.ann.split(",") if k])
+    path = args.out / f"ann-{args.size}.json"
+    if path.is_file():  # keep kinds measured by an earlier run (an HNSW build takes long)
+        earlier = json.loads(path.read_text())["ann"]
+        ann = {**{k: v for k, v in earlier.items() if k not in ann}, **ann}
     result = {
         "size": row,
         "seed": args.seed,

@@ -34,11 +34,17 @@ def load(results: Path) -> tuple[list[dict], dict | None]:
         (json.loads(p.read_text()) for p in results.glob("size-*.json")), key=lambda r: r["size"]
     )
     emb = results / "embedding.json"
-    return sizes, (json.loads(emb.read_text()) if emb.is_file() else None)
+    ann_only = sorted(
+        (json.loads(p.read_text()) for p in results.glob("ann-*.json")), key=lambda r: r["size"]
+    )
+    for r in ann_only:  # vector-only runs (bench.ann_scale) join the ANN table
+        r["vector_only"] = True
+    return sizes + ann_only, (json.loads(emb.read_text()) if emb.is_file() else None)
 
 
 def tables(sizes: list[dict], emb: dict | None) -> str:
     out: list[str] = []
+    full = [r for r in sizes if not r.get("vector_only")]
     if sizes:
         m = sizes[-1]["machine"]
         out += [
@@ -51,7 +57,7 @@ def tables(sizes: list[dict], emb: dict | None) -> str:
             "| vector index | build s | serving peak RSS | index on disk | bytes/passage |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for r in sizes:
+        for r in full:
             s, b, d = r["serving"], r["build"], r["disk_bytes"]
             out.append(
                 f"| {_size_label(r['size'])} | {r['ingest']['passages']:,} | {r['ingest']['reports']:,} "
@@ -68,7 +74,7 @@ def tables(sizes: list[dict], emb: dict | None) -> str:
             "| filtered p95 | load |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for r in sizes:
+        for r in full:
             s = r["serving"]
             for mode in MODES:
                 lat = s["latency_ms"].get(mode)
@@ -91,7 +97,7 @@ def tables(sizes: list[dict], emb: dict | None) -> str:
             "| size | query embedding | lexical retrieval | vector retrieval |",
             "|---|---|---|---|",
         ]
-        for r in sizes:
+        for r in full:
             p = r["serving"]["hybrid_parts_ms"]
             out.append(
                 f"| {_size_label(r['size'])} | "
@@ -104,13 +110,15 @@ def tables(sizes: list[dict], emb: dict | None) -> str:
             "",
             "Approximate vector search against exact inner product (recall@10 over the query set):",
             "",
-            "| size | index | setting | recall@10 | ms/query | bytes/passage | build s |",
-            "|---|---|---|---|---|---|---|",
+            "| size | index | setting | recall@10 | tie-aware recall@10 | ms/query "
+            "| bytes/passage | build s |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for r in sizes:
             ann = r["ann"]
+            label = _size_label(r["size"]) + (" (vectors only)" if r.get("vector_only") else "")
             out.append(
-                f"| {_size_label(r['size'])} | exact (flat) | – | 1.0 | {ann['exact']['ms_per_query']} "
+                f"| {label} | exact (flat) | – | 1.0 | 1.0 | {ann['exact']['ms_per_query']} "
                 f"| {ann['exact']['bytes_per_passage']:,.0f} | – |"
             )
             for kind, entry in ann.items():
@@ -119,7 +127,8 @@ def tables(sizes: list[dict], emb: dict | None) -> str:
                 for setting, v in entry.items():
                     if isinstance(v, dict):
                         out.append(
-                            f"| {_size_label(r['size'])} | {kind} | {setting} | {v['recall_at_10']} "
+                            f"| {label} | {kind} | {setting} | {v['recall_at_10']} "
+                            f"| {v.get('score_recall_at_10', '–')} "
                             f"| {v['ms_per_query']} | {entry['bytes_per_passage']:,.0f} "
                             f"| {_built(entry)} |"
                         )

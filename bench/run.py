@@ -195,9 +195,11 @@ def bench_ann(
     n = len(vectors)
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
-    t = time.perf_counter()
-    _, exact = flat.search(queries, RECALL_K)
-    exact_ms = (time.perf_counter() - t) * 1000 / len(queries)
+    exact_scores, exact = flat.search(queries, RECALL_K)
+    t = time.perf_counter()  # one query at a time, as a search request does
+    for q in queries[:50]:
+        flat.search(q.reshape(1, -1), RECALL_K)
+    exact_ms = (time.perf_counter() - t) * 1000 / min(50, len(queries))
     out = {
         "passages": n,
         "queries": len(queries),
@@ -221,11 +223,12 @@ def bench_ann(
         entry = {"build_seconds": build_s, "bytes_per_passage": _bytes(index.index) / n}
         for ef in _sweep(kind, kcfg):
             index.cfg = replace(kcfg, **ef)
-            found = []
+            found, found_scores = [], []
             t = time.perf_counter()
             for q in queries:
-                _, rows = index.search(q, RECALL_K)
+                scores, rows = index.search(q, RECALL_K)
                 found.append(rows)
+                found_scores.append(scores)
             ms = (time.perf_counter() - t) * 1000 / len(queries)
             recall = np.mean(
                 [
@@ -233,8 +236,20 @@ def bench_ann(
                     for f, e in zip(found, exact, strict=True)
                 ]
             )
-            label = ",".join(f"{k}={v}" for k, v in ef.items())
-            entry[label] = {"recall_at_10": round(float(recall), 4), "ms_per_query": round(ms, 2)}
+            # Near-duplicate passages (boilerplate) tie with the exact top 10: a hit scoring
+            # at least the exact 10th score is as good, though strict recall counts it missed.
+            tied = np.mean(
+                [
+                    np.sum(fs >= ex[-1] - 1e-5) / RECALL_K
+                    for fs, ex in zip(found_scores, exact_scores, strict=True)
+                ]
+            )
+            label = ",".join(f"{k}={v}" for k, v in ef.items()) or "exact scan"
+            entry[label] = {
+                "recall_at_10": round(float(recall), 4),
+                "score_recall_at_10": round(float(tied), 4),
+                "ms_per_query": round(ms, 2),
+            }
         out[kind] = entry
         del index
     return out
@@ -242,7 +257,7 @@ def bench_ann(
 
 def _sweep(kind: str, cfg) -> list[dict]:
     if kind == "hnsw":
-        return [{"hnsw_ef_search": ef} for ef in sorted({32, 64, cfg.hnsw_ef_search, 256})]
+        return [{"hnsw_ef_search": ef} for ef in sorted({64, 256, cfg.hnsw_ef_search, 1024, 2048})]
     if kind == "ivfpq":
         return [{"ivf_nprobe": p} for p in sorted({8, cfg.ivf_nprobe, 64})]
     return [{}]
@@ -386,6 +401,23 @@ def bench_size(
     }
 
 
+def remeasure_ann(size: int, work: Path, out: Path, ann_kinds: list[str]) -> None:
+    """Redo only the ANN measurement of a size whose build is still in the work dir."""
+    from indexer.layout import current_build
+    from indexer.vectors.faiss import FaissIndex
+    from kb.config import Config
+
+    path = out / f"size-{size}.json"
+    res = json.loads(path.read_text())
+    cfg = Config(data_dir=str(work / f"n{size}" / "kbdata"))
+    index = FaissIndex.load(current_build(cfg.data_path) / "vectors.faiss", cfg.vectors)
+    vectors = np.ascontiguousarray(index.vectors(np.arange(index.ntotal)))
+    qvecs = np.load(work / f"n{size}" / "query_vectors.npy")
+    res["ann"] = bench_ann(vectors, qvecs, cfg.vectors, ann_kinds, prebuilt=index)
+    res["ann_machine"] = machine_info()
+    path.write_text(json.dumps(res, ensure_ascii=False, indent=2))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="kb benchmarks (see bench/README in results).")
     ap.add_argument("--sizes", type=int, nargs="*", default=list(DEFAULT_SIZES))
@@ -408,8 +440,20 @@ def main(argv: list[str] | None = None) -> None:
         choices=("real", "hash"),
         help="query/pool embedder: the configured model, or a hash stand-in (tests)",
     )
+    ap.add_argument(
+        "--ann-only",
+        action="store_true",
+        help="only redo the ANN measurement of sizes already built in the work dir",
+    )
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.ann_only:
+        for size in args.sizes:
+            remeasure_ann(size, args.work, args.out, [k for k in args.ann.split(",") if k])
+        from bench.report import write_report
+
+        write_report(args.out)
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     if args.embed_passages:
         log("embedding throughput: real embedder, bare vs pipeline")

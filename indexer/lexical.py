@@ -320,6 +320,18 @@ class LexicalIndex:
             self._norms[field] = norm
         return norm
 
+    def _leaf_matchers(self, field: str, term: str):
+        """(raw posting matcher, document-number base) per index segment holding the term.
+
+        Raw: straight from the segment's terms reader, without the deleted-documents filter
+        (deleted documents are masked out after scoring, as their postings count in idf).
+        """
+        fmt = self.searcher.schema[field].format
+        tbytes = self.searcher.schema[field].to_bytes(term)
+        for leaf, base in self.searcher.reader().leaf_readers():
+            if (field, tbytes) in leaf:
+                yield leaf._terms.matcher(field, tbytes, fmt, scorer=None), base
+
     def _read_postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(global docnums, weights) of a term in a field; empty arrays when absent."""
         key = (field, term)
@@ -330,13 +342,7 @@ class LexicalIndex:
                 return hit
             ids_parts: list[np.ndarray] = []
             w_parts: list[np.ndarray] = []
-            reader = self.searcher.reader()
-            fmt = self.searcher.schema[field].format
-            tbytes = self.searcher.schema[field].to_bytes(term)
-            for leaf, base in reader.leaf_readers():
-                if (field, tbytes) not in leaf:
-                    continue
-                m = leaf._terms.matcher(field, tbytes, fmt, scorer=None)
+            for m, base in self._leaf_matchers(field, term):
                 ids, weights = _matcher_arrays(m)
                 ids_parts.append(ids + base)
                 w_parts.append(weights)
@@ -399,13 +405,7 @@ class LexicalIndex:
         out_docs: list[np.ndarray] = []
         out_pos: list[np.ndarray] = []
         with self._lock:
-            reader = self.searcher.reader()
-            fmt = self.searcher.schema[field].format
-            tbytes = self.searcher.schema[field].to_bytes(term)
-            for leaf, base in reader.leaf_readers():
-                if (field, tbytes) not in leaf:
-                    continue
-                m = leaf._terms.matcher(field, tbytes, fmt, scorer=None)
+            for m, base in self._leaf_matchers(field, term):
                 for ids, values in _matcher_values(m):
                     hit = np.flatnonzero(np.isin(ids + base, docs, assume_unique=True))
                     if not len(hit):

@@ -46,7 +46,7 @@ def tables(sizes: list[dict], emb: dict | None) -> str:
     out: list[str] = []
     full = [r for r in sizes if not r.get("vector_only")]
     if sizes:
-        m = sizes[-1]["machine"]
+        m = (full or sizes)[-1]["machine"]
         out += [
             f"Machine: {m['cpu'] or 'unknown CPU'}, {m['cores']} cores, "
             f"{m['memory_bytes'] / 2**30:.0f} GiB; Python {m['python']}; "

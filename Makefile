@@ -57,5 +57,12 @@ bench: setup
 bench-full: setup
 	PYTHONPATH=. $(BIN)/python -m bench.run --sizes 10000 100000 1000000 $(BENCH_ARGS)
 
+# Relevance on the development set (tests/eval/): the seeds plus ../shared/dev-corpus/ (override
+# with DEV_CORPUS=...) indexed into kbdata-eval/ (ignores itself in git); rewrites the table in
+# docs/eval.md and in the README's "Relevance" section. ~2 min the first time, seconds after.
+DEV_CORPUS ?= ../shared/dev-corpus
+eval: setup
+	$(BIN)/python scripts/eval_corpus.py --dev-corpus $(DEV_CORPUS)
+
 clean:
 	rm -rf kbdata .pytest_cache test-artifacts

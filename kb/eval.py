@@ -308,15 +308,21 @@ def markdown_table(rows: Sequence[Row], k: int) -> str:
     return "\n".join(lines)
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal, counting CJK characters as two columns."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
 def text_table(rows: Sequence[Row], k: int) -> list[str]:
     """The same table as plain aligned text for the terminal."""
-    head = f"{'标签':<12}{'方式':<10}{'查询数':>6}{f'nDCG@{k}':>10}{f'Recall@{k}':>11}{f'MRR@{k}':>9}{'平均段长':>8}"
-    out = [head]
+    metrics = (f"nDCG@{k}", f"Recall@{k}", f"MRR@{k}")
+    head = _pad("标签", 12) + _pad("方式", 10) + _pad("查询数", 8)
+    out = [head + "".join(f"{m:>11}" for m in metrics) + "  " + "平均段长"]
     for r in rows:
-        out.append(
-            f"{r.group:<12}{r.mode:<10}{r.queries:>8}{r.ndcg:>10.3f}{r.recall:>11.3f}"
-            f"{r.mrr:>9.3f}{r.mean_chars:>10.0f}"
-        )
+        line = _pad(r.group, 12) + _pad(r.mode, 10) + f"{r.queries:>6}  "
+        line += f"{r.ndcg:>11.3f}{r.recall:>11.3f}{r.mrr:>11.3f}{r.mean_chars:>10.0f}"
+        out.append(line)
     return out
 
 

@@ -5,12 +5,14 @@ working when we change how reports are cut into passages. Scoring rules:
 
 * texts are compared after NFKC normalisation with all whitespace removed;
 * a retrieved passage covers an anchor if it comes from the anchor's report (compared by bare
-  file name) and contains the anchor;
+  file name) and contains the anchor — in its text or in one of its headings, which every hit
+  shows (see :class:`Retrieved`);
 * each anchor is credited once, to the first result that covers it; a result's gain is the
   highest grade among the anchors it newly covers (so a long passage covering three anchors
   earns one gain, not three, and cannot beat three precise passages);
 * the ideal DCG ranks all anchors' grades, best first; Recall@k = covered anchors / anchors;
-  MRR@k = 1 / rank of the first result with a positive gain.
+  MRR@k = 1 / rank of the first result with a positive gain. The same anchor judged twice for
+  a query counts once, with its higher grade; grade 0 means judged not relevant.
 
 A result is one line of the result list as users see it: a passage plus the near-identical
 passages grouped under it (kb groups the same sentence reposted by several bureaus). The group

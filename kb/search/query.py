@@ -101,7 +101,11 @@ class AnalyzedQuery:
         return not self.text
 
     def term_query(self, expansion_weight: float = EXPANSION_WEIGHT) -> TermQuery:
-        """Everything in one query: the query's own terms and phrases plus its expansions."""
+        """Everything in one OR-query: own terms and phrases plus expansions.
+
+        For callers that want a single query (benchmarks); the searcher runs
+        :meth:`base_query` and :meth:`expansion_queries` separately.
+        """
         phrases = [(p, PHRASE_WEIGHT) for p in self.phrases]
         phrases += [(p, expansion_weight) for p in self.expansion_phrases]
         return TermQuery([(t, 1.0) for t in self.terms], phrases, self.excluded)

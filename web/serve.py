@@ -17,7 +17,9 @@ def serve(cfg: Config, host: str, port: int) -> int:
     # Load the embedder and jieba's dictionary now, so the first user doesn't wait for them.
     t0 = time.perf_counter()
     searcher.search(SearchRequest(query="法治政府建设", limit=1))
-    print(f"索引已加载（{len(searcher.bundle.rows)} 个段落，预热 {time.perf_counter() - t0:.1f} 秒）")
+    print(
+        f"索引已加载（{len(searcher.bundle.rows)} 个段落，预热 {time.perf_counter() - t0:.1f} 秒）"
+    )
     app = create_app(cfg, searcher)
     print(f"kb 检索页面：http://{host}:{port}/  （Ctrl-C 停止）")
     waitress_serve(app, host=host, port=port, threads=cfg.server.threads, ident="kb")

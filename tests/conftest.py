@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-SHARED = ROOT.parent / "shared"
+
+
+def _find_shared() -> Path:
+    """The shared material (dev corpus) beside the project: $KB_SHARED, <repo>/../shared, or
+    /work/shared, so tests find it from a CI clone made anywhere on this machine."""
+    candidates = [os.environ.get("KB_SHARED"), ROOT.parent / "shared", "/work/shared"]
+    for c in candidates:
+        if c and Path(c).is_dir():
+            return Path(c)
+    return ROOT.parent / "shared"
+
+
+SHARED = _find_shared()
 DEV_CORPUS = SHARED / "dev-corpus"
 
 

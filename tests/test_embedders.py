@@ -8,6 +8,7 @@ seconds, so the sentence-transformers tests are marked slow.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -188,7 +189,8 @@ def test_bge_zh_model_gets_its_query_instruction(
     model = model_alias(minilm_path, tmp_path / "BAAI" / "bge-small-zh-v1.5")
     bge = create_embedder(EmbedderConfig(backend="sbert", model=model))
     assert bge.query_instruction == BGE_ZH_INSTRUCTION
-    assert bge.id.startswith("sbert:bge-small-zh-v1.5:384:q=")  # the cache keys on it
+    # the cache keys on the id: model folder name, a digest of its path, dimension, instruction
+    assert re.fullmatch(r"sbert:bge-small-zh-v1\.5@[0-9a-f]{8}:384:q=.+", bge.id)
     text = "首违不罚"
     # Queries get the instruction, passages don't.
     np.testing.assert_allclose(

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED
+
 REPO = Path(__file__).resolve().parents[1]
 EVAL_DIR = REPO / "tests" / "eval"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED_DIRS = [SHARED / "seeds", REPO / "corpus"]
 DEV_DIR = SHARED / "dev-corpus" / "reports"
 

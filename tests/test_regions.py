@@ -14,9 +14,9 @@ import pytest
 
 from kb.departments import department_kind
 from kb.regions import RegionMatch, _gazetteer, province_short, resolve_region
+from tests.conftest import CORPUS, SHARED
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEEDS = SHARED / "seeds"
+SEEDS = CORPUS  # the five seeds, copied from shared/seeds
 DEV = SHARED / "dev-corpus"
 
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"no seeds at {SEEDS}")

@@ -371,18 +371,19 @@ class LexicalIndex:
         dc = self.searcher.doc_count_all()
         return log(dc / (postings + 1)) + 1
 
-    def _phrase_docs(self, phrase: list[str]) -> np.ndarray:
+    def _phrase_docs(self, phrase: list[str], within: np.ndarray | None = None) -> np.ndarray:
         """Documents where the words occur in order at consecutive positions.
 
         The same matches as Whoosh's ``Phrase`` (a span matcher with slop 1, ordered), found
-        with numpy: intersect the words' documents, decode positions only for those, and
-        keep documents where word i sits at p + i for some p. Whoosh's span matcher costs
-        about a millisecond per candidate document in Python; this is one pickle load per
-        candidate posting.
+        with numpy: intersect the words' documents (and ``within``, a document mask), decode
+        positions only for those, and keep documents where word i sits at p + i for some p.
+        Whoosh's span matcher costs about a millisecond per candidate document in Python.
         """
         postings = {w: self._read_postings("text", w)[0] for w in phrase}
         order = sorted(postings, key=lambda w: len(postings[w]))  # rarest word first
         cand = postings[order[0]]
+        if within is not None:
+            cand = cand[within[cand]]
         for word in order[1:]:
             cand = np.intersect1d(cand, postings[word], assume_unique=True)
             if not len(cand):
@@ -406,14 +407,11 @@ class LexicalIndex:
         out_pos: list[np.ndarray] = []
         with self._lock:
             for m, base in self._leaf_matchers(field, term):
-                for ids, values in _matcher_values(m):
+                for ids, values in _matcher_values(m, docs - base):
                     hit = np.flatnonzero(np.isin(ids + base, docs, assume_unique=True))
                     if not len(hit):
                         continue
-                    # Positions are stored as a pickled list of deltas after a count.
-                    codes = [loads(values[i][_INT_SIZE:]) for i in hit]
-                    lens = np.fromiter(map(len, codes), np.int64, len(codes))
-                    deltas = np.fromiter(chain.from_iterable(codes), np.int64, int(lens.sum()))
+                    lens, deltas = _decode_positions([values[i] for i in hit])
                     csum = np.cumsum(deltas)
                     ends = np.cumsum(lens)
                     before = np.concatenate(([0], csum[ends[:-1] - 1])) if len(ends) else ends
@@ -431,6 +429,7 @@ class LexicalIndex:
         matched = np.zeros(n, dtype=np.int32)  # term matchers matching each document
         termcount = 0
         parts = 0
+        within = None if allowed is None else self._docnum_mask(allowed)
         seen_terms: set[tuple[str, str, float]] = set()
         for term, weight in q.terms:
             parts += 1
@@ -462,9 +461,14 @@ class LexicalIndex:
             words = [self._term_scores("text", w) for w in phrase]
             if any(not len(ids) for ids, _ in words):
                 continue  # Whoosh: a phrase with an unknown word matches nothing
-            docs = self._phrase_docs(phrase)
+            docs = self._phrase_docs(phrase, within)
             if not len(docs):
-                continue  # Whoosh drops a phrase that matches nothing before counting terms
+                # Whoosh drops a phrase that matches nothing anywhere before counting terms
+                # for the coordination bonus, which a single-part query doesn't have.
+                multi = len(q.terms) + len(q.phrases) > 1
+                if within is not None and multi and len(self._phrase_docs(phrase)):
+                    termcount += len(phrase)
+                continue
             termcount += len(phrase)
             total = np.zeros(len(docs))
             for ids, s in words:
@@ -481,8 +485,8 @@ class LexicalIndex:
             ids, _ = self._read_postings("text", t)
             hit[ids] = False
         hit &= self._live
-        if allowed is not None:
-            hit &= self._docnum_mask(allowed)
+        if within is not None:
+            hit &= within
         cand = np.flatnonzero(hit)
         if not len(cand):
             return np.zeros(0, np.float32), np.zeros(0, np.int64), 0
@@ -558,8 +562,12 @@ class LexicalIndex:
         return scores[keep], rows[keep], len(results)
 
 
-def _matcher_values(m):
-    """(docnums, encoded values) of a segment's posting list, a block at a time."""
+def _matcher_values(m, wanted: np.ndarray | None = None):
+    """(docnums, encoded values) of a segment's posting list, a block at a time.
+
+    With ``wanted`` (sorted segment document numbers), blocks that cannot hold any of them
+    are skipped unread: their id range is known from the block headers alone.
+    """
     if not isinstance(m, W3LeafMatcher):  # inlined short lists
         ids, values = [], []
         while m.is_active():
@@ -568,10 +576,57 @@ def _matcher_values(m):
             m.next()
         yield np.array(ids, dtype=np.int64), values
         return
+    low = -1  # documents in this block are > the previous block's last id
     while not m._atend:
-        m._read_data()
-        yield np.cumsum(np.asarray(m._data[0], dtype=np.int64)), m._data[2]
+        high = m._maxid
+        if wanted is None or _any_between(wanted, low, high):
+            m._read_data()
+            yield np.cumsum(np.asarray(m._data[0], dtype=np.int64)), m._data[2]
+        low = high
         m._next_block()
+
+
+def _any_between(sorted_ids: np.ndarray, low: int, high: int) -> bool:
+    """Whether any id lies in (low, high]."""
+    i = int(np.searchsorted(sorted_ids, low, side="right"))
+    return i < len(sorted_ids) and sorted_ids[i] <= high
+
+
+# How Whoosh's Positions format writes one posting: a 4-byte count, then the position
+# deltas pickled with protocol 2 — PROTO 2, EMPTY_LIST, BINPUT 0, then either MARK, the
+# items and APPENDS, or (one item) the item and APPEND; STOP.
+_PICKLED_LIST = b"\x80\x02]q\x00"
+_HEAD = _INT_SIZE + len(_PICKLED_LIST)
+
+
+def _decode_positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(positions per posting, all position deltas) of a batch of encoded postings.
+
+    Unpickling each posting on its own was most of the time of a phrase query (thousands of
+    ``pickle.loads`` per common word). The items of every posting are cut out of their
+    framing and unpickled together as one list; if any posting is framed otherwise, all
+    are decoded one by one, so the result never depends on the shortcut.
+    """
+    lens = np.fromiter(
+        (int.from_bytes(v[:_INT_SIZE], "big") for v in values), np.int64, len(values)
+    )
+    items = []
+    for v, n in zip(values, lens.tolist(), strict=True):
+        if v[_INT_SIZE:_HEAD] != _PICKLED_LIST or v[-2:] != (b"a." if n == 1 else b"e."):
+            break
+        if n == 1:
+            items.append(v[_HEAD:-2])
+        elif n <= 1000 and v[_HEAD : _HEAD + 1] == b"(":  # pickle batches appends by 1000
+            items.append(v[_HEAD + 1 : -2])
+        else:
+            break
+    else:
+        deltas = loads(_PICKLED_LIST + b"(" + b"".join(items) + b"e.")
+        if len(deltas) == int(lens.sum()):
+            return lens, np.asarray(deltas, dtype=np.int64)
+    codes = [loads(v[_INT_SIZE:]) for v in values]
+    lens = np.fromiter(map(len, codes), np.int64, len(codes))
+    return lens, np.fromiter(chain.from_iterable(codes), np.int64, int(lens.sum()))
 
 
 def _matcher_arrays(m) -> tuple[np.ndarray, np.ndarray]:

@@ -1,63 +1,78 @@
 """Group near-identical hits (the same sentence reposted by several bureaus).
 
-Similarity is the Jaccard overlap of character 4-gram sets. Only the candidates of the current
-result list are compared, so the cost is bounded by the page depth, not the corpus size.
+Similarity is the Jaccard overlap of character 4-gram sets (punctuation and spaces removed).
+Only the candidates of the current result list are compared, so the cost is bounded by the
+page depth, not the corpus size.
 """
 
 from __future__ import annotations
 
-import math
 import re
 
+import numpy as np
+from scipy import sparse
+
 _NON_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
+N = 4  # shingle length in characters
 
 
-def shingles(text: str, n: int = 4) -> frozenset[str]:
-    t = _NON_TEXT.sub("", text)
-    if len(t) <= n:
-        return frozenset([t]) if t else frozenset()
-    return frozenset(t[i : i + n] for i in range(len(t) - n + 1))
+def _shingle_matrix(texts: list[str]) -> sparse.csr_matrix:
+    """Binary texts × distinct-shingles matrix.
 
-
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    inter = len(a & b)
-    return inter / (len(a) + len(b) - inter)
-
-
-def _prefix(s: frozenset[str], threshold: float) -> list[str]:
-    """The smallest shingles of a set (in one global order) that any set with Jaccard ≥
-    threshold must share at least one of: |s| - ceil(threshold·|s|) + 1 of them."""
-    keep = len(s) - math.ceil(threshold * len(s)) + 1
-    return sorted(s)[: max(keep, 1)]
+    A shingle is packed into one uint64, 16 bits per character: exact for the Basic
+    Multilingual Plane, which holds all the text of these reports; a character beyond it is
+    folded into 16 bits, at worst merging two rare shingles. A text shorter than N characters
+    is one shingle of itself (padded).
+    """
+    clean = [_NON_TEXT.sub("", t) for t in texts]
+    clean = [c + "\0" * (N - len(c)) if 0 < len(c) < N else c for c in clean]
+    lens = np.fromiter((len(c) for c in clean), dtype=np.int64, count=len(clean))
+    cp = np.frombuffer("".join(clean).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    cp = (cp & np.uint64(0xFFFF)) ^ (cp >> np.uint64(16))
+    windows = max(len(cp) - N + 1, 0)
+    keys = np.zeros(windows, dtype=np.uint64)
+    for j in range(N):
+        keys |= cp[j : j + windows] << np.uint64(16 * (N - 1 - j))
+    # The text each window starts in; keep only windows that end inside that same text.
+    owner = np.repeat(np.arange(len(clean)), lens)[:windows]
+    ends = np.cumsum(lens)
+    inside = np.arange(windows) + N <= ends[owner]
+    ids, cols = np.unique(keys[inside], return_inverse=True)
+    m = sparse.csr_matrix(
+        (np.ones(len(cols), dtype=np.float32), (owner[inside], cols)),
+        shape=(len(clean), len(ids)),
+    )
+    m.sum_duplicates()
+    m.data[:] = 1.0
+    return m
 
 
 def group(texts: list[str], threshold: float) -> list[list[int]]:
     """Indices grouped by near-identity, in order of their first member; leaders come first.
 
-    Each text joins the first group whose leader is similar enough. Comparing every text with
-    every leader is quadratic (it dominated hybrid latency at depth 200), so leaders are found
-    through their prefix shingles: two sets can only reach the threshold if their prefixes
-    meet, which gives exactly the same groups for a fraction of the comparisons.
+    Each text joins the first group whose leader is similar enough (Jaccard ≥ threshold).
+    All pairwise overlaps come from one sparse product of the shingle matrix with itself,
+    which is several times faster than comparing Python sets pair by pair (grouping was the
+    largest part of hybrid latency at 10^5 passages).
     """
+    n = len(texts)
+    if n == 0:
+        return []
     threshold = max(threshold, 1e-6)
-    sets = [shingles(t) for t in texts]
+    m = _shingle_matrix(texts)
+    sizes = np.asarray(m.sum(axis=1)).ravel()
+    inter = (m @ m.T).toarray()
+    union = sizes[:, None] + sizes[None, :] - inter
+    similar = (inter >= threshold * union) & (union > 0)
     groups: list[list[int]] = []
-    by_prefix: dict[str, list[int]] = {}  # prefix shingle -> groups whose leader has it
-    for i, s in enumerate(sets):
-        prefix = _prefix(s, threshold) if s else []
-        candidates = sorted({g for sh in prefix for g in by_prefix.get(sh, ())})
-        for g in candidates:
-            leader = sets[groups[g][0]]
-            if (
-                min(len(s), len(leader)) >= threshold * max(len(s), len(leader))
-                and jaccard(s, leader) >= threshold
-            ):
+    leaders: list[int] = []
+    for i in range(n):
+        if leaders and sizes[i] > 0:
+            match = similar[i, leaders]
+            g = int(match.argmax())
+            if match[g]:
                 groups[g].append(i)
-                break
-        else:
-            groups.append([i])
-            for sh in prefix:
-                by_prefix.setdefault(sh, []).append(len(groups) - 1)
+                continue
+        groups.append([i])
+        leaders.append(i)
     return groups

@@ -280,9 +280,14 @@ class Searcher:
             # Each synonym on its own (see AnalyzedQuery.expansion_queries); only candidates
             # gain from it, so every hit stays one that a retriever returned.
             pool = set(candidates)
+            # Score the synonyms within the candidates only: no phrase is checked elsewhere.
+            within = np.zeros(len(self.bundle.rows), dtype=bool)
+            within[candidates] = True
+            if allowed is not None:
+                within &= allowed
             synonyms = []
             for tq in aq.expansion_queries():
-                scores, rows, _ = self.bundle.lexical.search(tq, depth, allowed)
+                scores, rows, _ = self.bundle.lexical.search(tq, depth, within)
                 synonyms.append(zip(rows.tolist(), scores.tolist(), strict=True))
             for row, score in fusion.add(synonyms, s.synonym_weight).items():
                 if row in pool:

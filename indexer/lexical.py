@@ -276,7 +276,8 @@ class LexicalIndex:
     matchers that are still active, and re-counts them as posting lists run out during the
     scan (``matcher.replace``), so its score for a passage depends on where that passage sits
     in the index. ``fast`` counts, once, the term matchers that match anything (what Whoosh
-    counts when the scan starts) and applies the formula to every passage alike. Phrases
+    counts when the scan starts) and applies the formula to every passage alike, except
+    when only one term matcher matches anything, where Whoosh zeroes every score. Phrases
     match the same passages in both (consecutive positions, checked with numpy in ``fast``).
     """
 
@@ -476,7 +477,10 @@ class LexicalIndex:
             scores[docs] += total * weight
             matched[docs] += len(phrase)
         hit = matched > 0
-        if parts > 1 and termcount and termcount != COORD_SCALE:
+        # With a single matching term matcher Whoosh's formula multiplies every score by
+        # (1 - 1) = 0 ("首违不罚 火星": no passage says 火星), leaving BM25 no say in the
+        # order; there is nothing to coordinate then, so the scores stay as they are.
+        if parts > 1 and termcount > 1:
             m = matched[hit]
             scores[hit] = (scores[hit] + (m - 1) / (termcount - COORD_SCALE) ** 2) * (
                 (termcount - 1) / termcount

@@ -96,6 +96,14 @@ def test_lexical_mode_returns_only_matching_passages(seed_searcher, shouji) -> N
     assert set(ids(resp)) == shouji and resp.total == 3
 
 
+def test_a_word_found_nowhere_leaves_the_bm25_ranking_alone(seed_searcher, shouji) -> None:
+    """Whoosh's coordination formula zeroes every score when one term alone matches."""
+    alone = search(seed_searcher, "首违不罚", "lexical")
+    with_unknown = search(seed_searcher, "首违不罚 火星", "lexical")
+    assert ids(with_unknown) == ids(alone)
+    assert all(h.scores["lexical"]["score"] > 0 for h in with_unknown.hits)
+
+
 @pytest.mark.parametrize(
     ("query", "kind", "words"),
     [

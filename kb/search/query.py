@@ -120,7 +120,7 @@ class AnalyzedQuery:
 
         Separately, because in one OR-query the coordination bonus of the lexical index
         rewards matching *many* synonyms (no passage says 首违不罚 and 免罚清单 and 包容审慎
-        at once) and, when only one clause matches anywhere, scales every score to zero.
+        at once).
         """
         return [TermQuery([], [(p, 1.0)], self.excluded) for p in self.expansion_phrases]
 

@@ -24,6 +24,12 @@ def test_highlight_ignores_overlapping_and_out_of_range_spans():
     assert str(marked) == "<mark>abc</mark><mark>d</mark>e<mark>f</mark>"
 
 
+def test_report_paragraphs_after_a_line_break_are_indented_too():
+    html = render.highlight("第一段。\n第二段<i>", [(5, 8)], indent=True)
+    assert str(html) == '第一段。\n<span class="indent"></span><mark>第二段</mark>&lt;i&gt;'
+    assert "indent" not in str(render.highlight("第一段。\n第二段", []))
+
+
 def test_only_http_links_are_rendered():
     assert render.safe_url("https://www.gov.cn/a.html") == "https://www.gov.cn/a.html"
     for bad in ("javascript:alert(1)", "data:text/html,x", "//evil", "", None, "http://"):

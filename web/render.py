@@ -21,8 +21,12 @@ SECTION_CLASS = {kind: f"k{i}" for i, kind in enumerate(SECTION_KINDS)}
 MODE_LABELS = {"hybrid": "混合", "lexical": "关键词", "semantic": "语义"}
 
 
-def highlight(text: str, spans: Iterable[Sequence[int]] = ()) -> Markup:
-    """Text with <mark> around each (start, end) span; everything else escaped."""
+def highlight(text: str, spans: Iterable[Sequence[int]] = (), indent: bool = False) -> Markup:
+    """Text with <mark> around each (start, end) span; everything else escaped.
+
+    ``indent``: start every line after a line break with an empty indent box, since CSS
+    text-indent only indents a paragraph's first line (copying the text copies no spaces).
+    """
     out: list[str] = []
     pos = 0
     for start, end in sorted((int(s), int(e)) for s, e in spans):
@@ -32,7 +36,10 @@ def highlight(text: str, spans: Iterable[Sequence[int]] = ()) -> Markup:
         out += [str(escape(text[pos:start])), "<mark>", str(escape(text[start:end])), "</mark>"]
         pos = end
     out.append(str(escape(text[pos:])))
-    return Markup("".join(out))
+    html = "".join(out)
+    if indent:
+        html = html.replace("\n", '\n<span class="indent"></span>')
+    return Markup(html)
 
 
 def region(meta: Mapping[str, Any]) -> str:

@@ -75,8 +75,15 @@ def _compare(store: CorpusStore, bundle) -> list[Check]:
         "关键词索引": bundle.lexical.doc_count,
         "向量索引": bundle.vectors.ntotal,
     }
+    # What to do about a disagreement: a stale index is updated; a damaged one rebuilt.
+    fix = "：请运行 `kb index`。" if not ok else "：索引已损坏，请运行 `kb index --force` 重建。"
     same = len(set(counts.values())) == 1
-    out.append(Check(same, "段落数：" + "，".join(f"{k} {v}" for k, v in counts.items())))
+    out.append(
+        Check(
+            same,
+            "段落数：" + "，".join(f"{k} {v}" for k, v in counts.items()) + ("" if same else fix),
+        )
+    )
     store_ids = {ip.passage.id for ip in store.iter_indexed_passages()}
     row_ids = set(bundle.rows.pids)
     lex_ids = set(bundle.lexical.pids())
@@ -87,7 +94,7 @@ def _compare(store: CorpusStore, bundle) -> list[Check]:
                 not missing and not extra,
                 f"段落编号（语料库 vs {name}）：一致"
                 if not missing and not extra
-                else f"段落编号（语料库 vs {name}）：缺少 {missing} 个，多出 {extra} 个",
+                else f"段落编号（语料库 vs {name}）：缺少 {missing} 个，多出 {extra} 个{fix}",
             )
         )
     dim = m["embedder"]["dim"]

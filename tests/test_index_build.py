@@ -287,7 +287,7 @@ def drop_whoosh_doc(cfg: Config) -> str:
     writer = ix.writer()
     writer.delete_by_term("pid", pid)
     writer.commit()
-    return "段落编号（语料库 vs 关键词索引）：缺少 1 个"
+    return "段落编号（语料库 vs 关键词索引）：缺少 1 个，多出 0 个：索引已损坏，请运行 `kb index --force` 重建。"
 
 
 def delete_faiss(cfg: Config) -> str:

@@ -430,7 +430,7 @@ def main(argv: list[str] | None = None) -> None:
         help="real passages for the bare-vs-pipeline embedding measurement (0: skip)",
     )
     ap.add_argument(
-        "--ann", default="hnsw", help="approximate index kinds to test, comma-separated"
+        "--ann", default="hnsw,fp16,sq8", help="approximate index kinds to test, comma-separated"
     )
     ap.add_argument("--work", type=Path, default=WORK)
     ap.add_argument("--out", type=Path, default=RESULTS)

@@ -26,9 +26,12 @@ from whoosh.analysis import Token, Tokenizer
 DATA = Path(__file__).parent / "data"
 DOMAIN_DICT = DATA / "domain_dict.txt"
 STOPWORDS = DATA / "stopwords.txt"
-ANALYZER_VERSION = "2"  # 2: width folding before segmentation, long sub-words
+# 2: width folding before segmentation, long sub-words; 3: "_" is not a word character
+ANALYZER_VERSION = "3"
 
-_WORDLIKE = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
+# A token is a word if it has a letter, digit or ideograph: "._." or "__" in a pasted
+# query (or in text) is punctuation, not something to search for.
+_WORDLIKE = re.compile(r"[^\W_]", re.UNICODE)
 
 jieba.setLogLevel(60)  # jieba logs dictionary loading at INFO on every start
 

@@ -100,6 +100,11 @@ def test_punctuation_is_dropped_and_offsets_point_into_the_text() -> None:
         assert any("\u4e00" <= ch <= "\u9fff" or ch.isalnum() for ch in word)
 
 
+def test_underscores_and_dots_alone_are_not_words() -> None:
+    assert tokens("._. __ ... _") == []
+    assert tokens("a_b 首违不罚") == ["a", "b", "首违不罚"]
+
+
 def test_extra_stopword_file(tmp_path: Path) -> None:
     extra = tmp_path / "stop.txt"
     extra.write_text("# 自定义停用词\n清单\n", encoding="utf-8")

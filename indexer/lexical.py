@@ -47,6 +47,9 @@ COORD_SCALE = 0.9
 K1, B = 1.2, 0.75
 # Decoded posting lists kept in memory between queries (common terms recur in every query).
 POSTINGS_CACHE_BYTES = 256 << 20
+# Phrase matches kept between queries: the next page, the facets, trends and comparison of
+# the same query, and the domain synonyms that many queries share, check the same phrases.
+PHRASE_CACHE_BYTES = 64 << 20
 # Phrase matching keys (document, position) as document * stride + position.
 _POS_STRIDE = 1 << 32
 # Postings per block when writing (Whoosh's default is 128).
@@ -295,6 +298,8 @@ class LexicalIndex:
         self._lock = threading.Lock()  # Whoosh's posting files are not safe across threads
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._postings_bytes = 0
+        self._phrases: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._phrases_bytes = 0
         self._norms: dict[str, np.ndarray] = {}
 
     # -- fast scorer: whole posting lists as numpy arrays -----------------------------------
@@ -373,6 +378,30 @@ class LexicalIndex:
         return log(dc / (postings + 1)) + 1
 
     def _phrase_docs(self, phrase: list[str], within: np.ndarray | None = None) -> np.ndarray:
+        """Documents matching a phrase (within a document mask), from the cache if possible.
+
+        Only whole-index results are cached: a restricted check is cheap and its mask
+        changes with every query.
+        """
+        key = tuple(phrase)
+        with self._lock:
+            docs = self._phrases.get(key)
+            if docs is not None:
+                self._phrases.move_to_end(key)
+        if docs is not None:
+            return docs if within is None else docs[within[docs]]
+        docs = self._match_phrase(phrase, within)
+        if within is None:
+            with self._lock:
+                if key not in self._phrases:
+                    self._phrases[key] = docs
+                    self._phrases_bytes += docs.nbytes
+                while self._phrases_bytes > PHRASE_CACHE_BYTES and len(self._phrases) > 1:
+                    _, old = self._phrases.popitem(last=False)
+                    self._phrases_bytes -= old.nbytes
+        return docs
+
+    def _match_phrase(self, phrase: list[str], within: np.ndarray | None) -> np.ndarray:
         """Documents where the words occur in order at consecutive positions.
 
         The same matches as Whoosh's ``Phrase`` (a span matcher with slop 1, ordered), found

@@ -96,6 +96,19 @@ def test_lexical_mode_returns_only_matching_passages(seed_searcher, shouji) -> N
     assert set(ids(resp)) == shouji and resp.total == 3
 
 
+def test_cached_phrase_matches_give_the_same_hits(seed_searcher) -> None:
+    """Phrase matches are cached between queries; a filtered query reads them restricted."""
+    seed_searcher.bundle.lexical._phrases.clear()
+    query = "\"法治政府建设\" 专家"
+    hunan = {"province": "湖南省", "limit": 100}
+    cold_filtered = ids(search(seed_searcher, query, "lexical", **hunan))
+    cold = ids(search(seed_searcher, query, "lexical", limit=100))
+    assert seed_searcher.bundle.lexical._phrases  # the unfiltered search filled the cache
+    assert ids(search(seed_searcher, query, "lexical", limit=100)) == cold
+    assert ids(search(seed_searcher, query, "lexical", **hunan)) == cold_filtered
+    assert cold_filtered and set(cold_filtered) < set(cold)
+
+
 def test_a_word_found_nowhere_leaves_the_bm25_ranking_alone(seed_searcher, shouji) -> None:
     """Whoosh's coordination formula zeroes every score when one term alone matches."""
     alone = search(seed_searcher, "首违不罚", "lexical")

@@ -99,7 +99,7 @@ def test_lexical_mode_returns_only_matching_passages(seed_searcher, shouji) -> N
 def test_cached_phrase_matches_give_the_same_hits(seed_searcher) -> None:
     """Phrase matches are cached between queries; a filtered query reads them restricted."""
     seed_searcher.bundle.lexical._phrases.clear()
-    query = "\"法治政府建设\" 专家"
+    query = '"法治政府建设" 专家'
     hunan = {"province": "湖南省", "limit": 100}
     cold_filtered = ids(search(seed_searcher, query, "lexical", **hunan))
     cold = ids(search(seed_searcher, query, "lexical", limit=100))

@@ -60,8 +60,9 @@ def group(texts: list[str], threshold: float) -> list[list[int]]:
         return []
     threshold = max(threshold, 1e-6)
     m = _shingle_matrix(texts)
-    sizes = np.asarray(m.sum(axis=1)).ravel()
-    inter = (m @ m.T).toarray()
+    # Counts are exact in float32; compare in float64 like the plain definition would.
+    sizes = np.asarray(m.sum(axis=1), dtype=np.float64).ravel()
+    inter = (m @ m.T).toarray().astype(np.float64)
     union = sizes[:, None] + sizes[None, :] - inter
     similar = (inter >= threshold * union) & (union > 0)
     groups: list[list[int]] = []

@@ -104,9 +104,11 @@ def group_by_section(hits: list[dict[str, Any]]) -> list[Group]:
 def compare(searcher: Searcher, req: SearchRequest, threshold: float) -> Comparison:
     """Best passage per organisation for ``req`` (query, mode, filters; paging is ignored)."""
     t0 = time.perf_counter()
-    # limit=MAX_LIMIT makes the search take 3×100 candidates from each retriever; without
+    # 3×100 candidates from each retriever, so that many organisations get a say; without
     # grouping near-duplicates, since two bureaus copying one template are two answers here.
-    deep = SearchRequest(req.query, req.mode, req.filters, limit=MAX_LIMIT, dedupe=False)
+    deep = SearchRequest(
+        req.query, req.mode, req.filters, limit=MAX_LIMIT, dedupe=False, depth=3 * MAX_LIMIT
+    )
     resp = searcher.search(deep)
     bundle = searcher.bundle
     if bundle.build_id != resp.build_id:  # swapped mid-request: rows would be misread

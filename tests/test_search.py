@@ -279,8 +279,8 @@ def test_filters_apply_before_ranking(seed_searcher, records, mode, name) -> Non
 
 @pytest.fixture(scope="module")
 def shallow_searcher(seed_cfg):
-    """A Searcher that takes as few candidates as paging allows (depth = 3 × page end)."""
-    cfg = dataclasses.replace(seed_cfg, search=dataclasses.replace(seed_cfg.search, candidates=1))
+    """A Searcher that takes only a page's worth of candidates (5) from each retriever."""
+    cfg = dataclasses.replace(seed_cfg, search=dataclasses.replace(seed_cfg.search, candidates=5))
     searcher = Searcher(cfg)
     yield searcher
     searcher.close()

@@ -58,6 +58,9 @@ class SearchRequest:
     limit: int = 10
     offset: int = 0
     dedupe: bool = True
+    # Candidates taken from each retriever (None: the configured ``candidates``). Every page
+    # of a query is cut from the same list, so totals and facets do not change as one pages.
+    depth: int | None = None
 
     @classmethod
     def from_params(cls, params: dict[str, Any], default_mode: str = "hybrid") -> SearchRequest:
@@ -331,7 +334,7 @@ class Searcher:
         # A query of punctuation alone has nothing to match; don't return arbitrary neighbours.
         wordless = not any(c.isalnum() for c in aq.text)
         if not aq.is_empty and not wordless and (allowed is None or allowed.any()):
-            depth = max(self.cfg.search.candidates, (req.offset + req.limit) * 3)
+            depth = req.depth or self.cfg.search.candidates
             fused, per, lexical_matches = self._candidates(aq, req.mode, allowed, depth)
         return self._respond(req, aq, fused, per, lexical_matches, t0)
 
@@ -411,7 +414,7 @@ class Searcher:
         allowed = filters.mask(bundle.rows)
         own = bundle.rows.codes["report_id"] == bundle.rows.codes["report_id"][row]
         allowed = ~own if allowed is None else allowed & ~own
-        depth = max(self.cfg.search.candidates, (offset + limit) * 3)
+        depth = self.cfg.search.candidates  # one list for every page, as in search()
         scores, rows = bundle.vectors.search(
             bundle.vectors.vectors(np.array([row]))[0], depth, allowed
         )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -42,12 +44,16 @@ def _terminate_gracefully() -> None:
 
 
 def cmd_ingest(cfg: Config, args: argparse.Namespace) -> int:
-    from kb.ingest import ingest
+    from kb.ingest import WouldReplaceCorpus, ingest
     from kb.store import CorpusStore
 
     root = Path(args.directory)
+    if root.is_file():
+        return _err(
+            f"{root} 是文件：kb ingest 读取的是语料目录（如 corpus/），请把报告放进目录再导入"
+        )
     if not root.is_dir():
-        return _err(f"语料目录 {root} 不存在或不是目录")
+        return _err(f"语料目录 {root} 不存在")
     store = CorpusStore(cfg.store_path)
     try:
         summary = ingest(
@@ -55,7 +61,10 @@ def cmd_ingest(cfg: Config, args: argparse.Namespace) -> int:
             store,
             max_bytes=int(cfg.ingest.max_file_mb * 1024 * 1024),
             show_progress=not args.quiet,
+            replace=args.replace,
         )
+    except WouldReplaceCorpus as e:
+        return _err(f"{e}（未作任何更改）")
     finally:
         store.close()
     _print(*summary.lines())
@@ -117,6 +126,9 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
         for hit in resp.hits:
             print(json.dumps(hit.to_dict(), ensure_ascii=False))
         return EXIT_OK
+    if not resp.hits and resp.total:
+        _print(f"第 {req.offset + 1} 条之后没有结果了：“{resp.query.text}”共 {resp.total} 条结果。")
+        return EXIT_OK
     if not resp.hits:
         _print(f"没有找到与“{resp.query.text}”相关的段落。可以换个说法，或放宽筛选条件。")
         return EXIT_OK
@@ -125,10 +137,15 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
     )
     for hit in resp.hits:
         d = hit.to_dict()
-        place = " ".join(filter(None, [d["province"], d["city"], d["county"]]))
+        head = [
+            d["org"] or d["title"] or d["report"],
+            str(d["year"] or "年度不详"),
+            " ".join(filter(None, [d["province"], d["city"], d["county"]])),
+            f"【{d['section_kind']}】",
+        ]
         _print(
             "",
-            f"[{d['rank']}] {d['org'] or d['title'] or d['report']} · {d['year'] or '年度不详'} · {place} · 【{d['section_kind']}】",
+            f"[{d['rank']}] {' · '.join(filter(None, head))}",
             f"    {' > '.join(d['heading_path']) or '（前言）'}",
             f"    {_marked(d['text'], hit.highlights)}",
             f"    —— {d['report']} 第 {d['start']}–{d['end']} 字"
@@ -321,8 +338,33 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
 # -- parser --------------------------------------------------------------------------------
 
 
+# argparse's own messages, in the users' language (the rest of the text is kept as is).
+_ARGPARSE_MESSAGES = [
+    (r"the following arguments are required: (.*)", r"缺少参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (
+        r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)",
+        r"参数 \1：无效的取值 \2（可选：\3）",
+    ),
+    (r"argument (\S+): expected one argument", r"参数 \1 需要一个值"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"参数 \1：\3 不是有效的 \2 值"),
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are in Chinese and point at -h."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        for pattern, chinese in _ARGPARSE_MESSAGES:
+            message = re.sub(pattern, chinese, message)
+        hint = ""
+        if self.prog.endswith("search") and re.search(r"参数：(query|-[^-\s])", message):
+            hint = '；以 - 开头的检索式（排除词）请放在 -- 之后，选项放在前面：kb search --limit 5 -- "-排除词 检索词"'
+        self.exit(2, f"错误：{message}{hint}（用 {self.prog} -h 查看用法）\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kb", description="法治政府建设年度报告知识库")
+    p = _Parser(prog="kb", description="法治政府建设年度报告知识库")
     p.add_argument("--config", help="配置文件（TOML），默认 ./kb.toml 或 $KB_CONFIG")
     p.add_argument("--data-dir", help="数据目录（语料库与索引），默认 kbdata")
     sub = p.add_subparsers(dest="command", required=True)
@@ -330,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="读取报告目录，更新语料库")
     s.add_argument("directory", nargs="?", default="corpus")
     s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+    s.add_argument(
+        "--replace", action="store_true", help="允许用一个与语料库毫无重合的目录替换整个语料库"
+    )
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("index", help="构建或更新关键词索引和向量索引")
@@ -399,6 +444,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(cfg, args)
     except (IndexMissing, EmbedderMismatch, FilterError, RequestError, ConfigError) as e:
         return _err(str(e))
+    except BrokenPipeError:
+        # `kb search … | head`: the reader has what it wanted; stop quietly (no traceback
+        # from the interpreter flushing stdout on exit either).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130

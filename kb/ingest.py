@@ -112,23 +112,39 @@ def file_hash(path: Path, extra: bytes) -> str:
     return h.hexdigest()
 
 
+class WouldReplaceCorpus(Exception):
+    """Ingesting a directory that shares no report with the store would empty the store."""
+
+
 def ingest(
     root: Path,
     store: CorpusStore,
     max_bytes: int,
     show_progress: bool = True,
     on_report: Callable[[str], None] | None = None,
+    replace: bool = False,
 ) -> IngestSummary:
-    """Bring the store in line with the files under root."""
+    """Bring the store in line with the files under root.
+
+    Files gone from the directory are removed from the store, which is what keeps it a
+    mirror of corpus/. A directory that has none of the stored reports (an empty folder, or
+    another folder given by mistake) would remove them all: that needs ``replace``.
+    """
     root = Path(root)
     summary = IngestSummary()
     files, others = discover(root)
+    known = store.content_hashes()
+    sources = {p.relative_to(root).as_posix() for p in files}
+    if known and not replace and not sources & known.keys():
+        raise WouldReplaceCorpus(
+            f"目录 {root} 中没有语料库已有的 {len(known)} 份报告中的任何一份，导入它会移除全部已有报告。"
+            "若确要以该目录替换整个语料库，请加 --replace；若要增加报告，请把文件放进原来的语料目录。"
+        )
     for p in others:
         try:
             read_document(p, max_bytes=0)  # raises the reader's own "unsupported type" message
         except ReadError as e:
             summary.skipped.append((p.relative_to(root).as_posix(), str(e)))
-    known = store.content_hashes()
     seen: set[str] = set()
     for path in progress(files, desc="导入报告", unit="份", enable=show_progress):
         source = path.relative_to(root).as_posix()

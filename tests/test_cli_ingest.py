@@ -111,7 +111,32 @@ def test_ingest_of_a_missing_directory_exits_1_naming_it(kb, tmp_path):
 
 def test_ingest_of_a_file_instead_of_a_directory_exits_1(kb):
     r = kb("ingest", str(CORPUS / S000))
-    assert r.code == 1 and S000 in r.err and "不是目录" in r.err
+    assert r.code == 1 and S000 in r.err and "是文件" in r.err and "语料目录" in r.err
+
+
+@pytest.mark.parametrize("other", ["empty", "different"])
+def test_a_folder_sharing_no_report_does_not_silently_empty_the_corpus(kb, tmp_path, other):
+    kb("ingest", str(CORPUS), "-q")
+    folder = tmp_path / other
+    folder.mkdir()
+    if other == "different":
+        (folder / "new.txt").write_text(REPORT_TEXT, encoding="utf-8")
+    r = kb("ingest", str(folder), "-q")
+    assert r.code == 1 and "--replace" in r.err and "未作任何更改" in r.err
+    assert "报告 5 份" in kb("stats").out  # nothing removed, nothing added
+    r = kb("ingest", str(folder), "-q", "--replace")
+    assert r.code == 0 and "移除 5 份" in r.out
+
+
+def test_a_file_removed_from_the_corpus_folder_is_removed_from_the_store(kb, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in CORPUS.glob("00[01]_*"):
+        (corpus / p.name).write_bytes(p.read_bytes())
+    kb("ingest", str(corpus), "-q")
+    (corpus / S000).unlink()
+    r = kb("ingest", str(corpus), "-q")
+    assert r.code == 0 and f"移除 {S000}" in r.out
 
 
 def test_batch_with_bad_files_names_each_one_and_its_reason(kb, tmp_path):

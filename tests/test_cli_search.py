@@ -113,6 +113,50 @@ def test_search_without_hits_says_so(kb_cli, data) -> None:
     assert "没有找到" in run.out
 
 
+def test_paging_past_the_end_says_how_many_there_are(kb_cli, data) -> None:
+    total = kb_cli(data, "search", "首违不罚").out.splitlines()[0]
+    run = kb_cli(data, "search", "首违不罚", "--offset", "500")
+    assert run.code == 0, run
+    assert "第 501 条之后没有结果了" in run.out and "没有找到" not in run.out
+    assert total.split("共 ")[1].split(" 条")[0] in run.out  # the same total as page 1
+
+
+def test_human_output_has_no_empty_fields(kb_cli, data) -> None:
+    run = kb_cli(data, "search", "执法", "--limit", "50")
+    assert run.code == 0 and " ·  · " not in run.out
+
+
+def test_usage_errors_are_in_chinese(capsys) -> None:
+    from kb.cli import main
+
+    for argv, expected in [
+        (["search"], "缺少参数：query"),
+        (["search", "-执法"], "放在 -- 之后"),
+        (["search", "首违不罚", "--bogus"], "无法识别的参数：--bogus"),
+        (["nosuch"], "无效的取值 'nosuch'"),
+    ]:
+        with pytest.raises(SystemExit):
+            main(argv)
+        err = capsys.readouterr().err
+        assert err.startswith("错误：") and expected in err, err
+        assert "-h 查看用法" in err and "error:" not in err
+
+
+def test_piping_into_head_exits_quietly(data) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KB_DATA_DIR": str(data)}
+    cmd = [sys.executable, "-m", "kb.cli", "search", "执法", "--limit", "100", "--json"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as p:
+        assert p.stdout.readline().startswith(b"{")
+        p.stdout.close()  # what `head -1` does
+        err = p.stderr.read().decode()
+        assert p.wait() == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
 @pytest.mark.parametrize(
     ("args", "param"),
     [

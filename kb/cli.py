@@ -115,6 +115,7 @@ def _search_params(args: argparse.Namespace) -> dict:
 
 def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
     from kb.search import Searcher, SearchRequest
+    from kb.search.searcher import INDEX_BEHIND
 
     req = SearchRequest.from_params(_search_params(args), default_mode=cfg.search.mode)
     searcher = Searcher(cfg)
@@ -122,6 +123,8 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
         resp = searcher.search(req)
     finally:
         searcher.close()
+    if resp.index_behind:
+        print(f"注意：{INDEX_BEHIND}", file=sys.stderr)
     if args.json:
         for hit in resp.hits:
             print(json.dumps(hit.to_dict(), ensure_ascii=False))

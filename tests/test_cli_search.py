@@ -210,3 +210,31 @@ def test_check_passes_on_a_good_index(kb_cli, data) -> None:
     run = kb_cli(data, "check")
     assert run.code == 0, run
     assert "检查通过" in run.out and "✗" not in run.out
+
+
+def test_an_index_behind_the_corpus_is_announced_everywhere(kb_cli, seed_cfg, tmp_path) -> None:
+    """Re-ingest without `kb index`: searching works, and the CLI, API and page say so."""
+    import shutil
+
+    from kb.search import Searcher
+    from web.app import create_app
+
+    cfg = copy_kb(seed_cfg, tmp_path / "kbdata")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in CORPUS.iterdir():
+        if not p.name.startswith(S004):
+            shutil.copy(p, corpus / p.name)
+    assert kb_cli(cfg.data_path, "ingest", str(corpus), "-q").code == 0
+    run = kb_cli(cfg.data_path, "search", "执法")
+    assert run.code == 0 and "结果" in run.out
+    assert "注意：语料库在索引构建之后有变动" in run.err and "kb index" in run.err
+    searcher = Searcher(cfg)
+    try:
+        client = create_app(cfg, searcher).test_client()
+        assert client.get("/api/search?q=执法").get_json()["index_behind_corpus"] is True
+        assert "请运行 `kb index`" in client.get("/?q=执法").get_data(as_text=True)
+    finally:
+        searcher.close()
+    assert kb_cli(cfg.data_path, "index", "-q").code == 0
+    assert "注意" not in kb_cli(cfg.data_path, "search", "执法").err

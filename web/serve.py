@@ -20,6 +20,10 @@ def serve(cfg: Config, host: str, port: int) -> int:
     print(
         f"索引已加载（{len(searcher.bundle.rows)} 个段落，预热 {time.perf_counter() - t0:.1f} 秒）"
     )
+    if searcher.index_behind:
+        from kb.search.searcher import INDEX_BEHIND
+
+        print(f"注意：{INDEX_BEHIND}")
     app = create_app(cfg, searcher)
     print(f"kb 检索页面：http://{host}:{port}/  （Ctrl-C 停止）")
     waitress_serve(app, host=host, port=port, threads=cfg.server.threads, ident="kb")

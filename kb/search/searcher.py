@@ -28,6 +28,7 @@ from kb.store import CorpusStore
 
 MODES = ("hybrid", "lexical", "semantic")
 MAX_LIMIT = 100
+INDEX_BEHIND = "语料库在索引构建之后有变动，结果可能缺少或仍是旧版的报告：请运行 `kb index`。"
 MAX_OFFSET = 1000
 
 
@@ -139,6 +140,7 @@ class SearchResponse:
     took_ms: float
     build_id: str
     result_rows: list[int] = field(default_factory=list)  # leader row of every result group
+    index_behind: bool = False  # the corpus store changed since this index was built
 
     def to_dict(self) -> dict[str, Any]:
         r = self.request
@@ -155,6 +157,7 @@ class SearchResponse:
             "query_kind": self.query.kind,
             "took_ms": round(self.took_ms, 1),
             "index": self.build_id,
+            "index_behind_corpus": self.index_behind,
             "hits": [h.to_dict() for h in self.hits],
         }
 
@@ -177,6 +180,7 @@ class Searcher:
             self.bundle.check_embedder(embedder.id)
         self._lock = threading.RLock()  # store reads, embedder calls, reloads
         self._reports = self._load_reports()
+        self.index_behind = self._index_behind()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -184,6 +188,14 @@ class Searcher:
         return {
             r["id"]: (r["source"], ReportMeta.from_dict(dict(r))) for r in self.store.report_rows()
         }
+
+    def _index_behind(self) -> bool:
+        """Whether the corpus was re-ingested after this build (checked when a build is opened).
+
+        Searching then still works, but changed reports are missing or outdated in the hits:
+        every front end says so and names the fix (`kb index`).
+        """
+        return self.bundle.manifest["corpus_fingerprint"] != self.store.fingerprint()
 
     def reload_if_stale(self) -> bool:
         """Switch to a newer build if one was swapped in since we opened ours."""
@@ -194,6 +206,7 @@ class Searcher:
                 new = open_bundle(self.cfg)
                 old, self.bundle = self.bundle, new
                 self._reports = self._load_reports()
+                self.index_behind = self._index_behind()
                 old.close()
                 if self._embedder is not None:
                     self.bundle.check_embedder(self._embedder.id)
@@ -389,6 +402,7 @@ class Searcher:
             lexical_matches=lexical_matches,
             took_ms=(time.perf_counter() - t0) * 1000,
             build_id=bundle.build_id,
+            index_behind=self.index_behind,
             result_rows=[fused[g[0]][0] for g in groups],
         )
 

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from kb.config import Config
 from kb.search import FilterError, Filters, RequestError, Searcher, SearchResponse
 from kb.search.facets import labels
-from kb.search.searcher import MAX_OFFSET
+from kb.search.searcher import INDEX_BEHIND, MAX_OFFSET
 from web.params import search_request
 
 bp = Blueprint("search", __name__)
@@ -86,6 +86,7 @@ def page():
         page_no=req.offset // req.limit + 1,
         last_page=last_page,
         examples=EXAMPLES,
+        index_behind_message=INDEX_BEHIND,
     )
 
 

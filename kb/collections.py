@@ -34,6 +34,8 @@ FILE_NAME = "collections.sqlite"
 NAME_MAX = 60
 NOTE_MAX = 500
 SCHEMA_VERSION = "1"
+# Row ids SQLite can hold (INTEGER PRIMARY KEY is a signed 64-bit rowid, assigned from 1 up).
+ID_MAX = 2**63 - 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -231,6 +233,11 @@ def _item(r: sqlite3.Row) -> Item:
 # -- the store ---------------------------------------------------------------------------------
 
 
+def _storable(row_id: int) -> bool:
+    """Whether an id can name a row at all: ids outside 1..2**63-1 are "not found"."""
+    return 1 <= row_id <= ID_MAX
+
+
 class CollectionStore:
     """The collections database. Cheap to create: every call opens its own connection, so one
     instance serves any number of threads."""
@@ -293,7 +300,13 @@ class CollectionStore:
         return [Collection(r["id"], r["name"], r["created"], r["updated"], r["n"]) for r in rows]
 
     def _get(self, db: sqlite3.Connection, cid: int) -> sqlite3.Row:
-        row = db.execute("SELECT * FROM collections WHERE id = ?", (cid,)).fetchone()
+        # An id SQLite cannot even hold (a URL can carry any number) is simply not there;
+        # binding it would raise OverflowError, a 500 instead of the 404 it deserves.
+        row = (
+            db.execute("SELECT * FROM collections WHERE id = ?", (cid,)).fetchone()
+            if _storable(cid)
+            else None
+        )
         if row is None:
             raise CollectionError(404, f"找不到案例集 {cid}")
         return row
@@ -388,9 +401,13 @@ class CollectionStore:
 
     def _item_row(self, db: sqlite3.Connection, cid: int, item_id: int) -> sqlite3.Row:
         self._get(db, cid)
-        row = db.execute(
-            "SELECT * FROM items WHERE id = ? AND collection_id = ?", (item_id, cid)
-        ).fetchone()
+        row = (
+            db.execute(
+                "SELECT * FROM items WHERE id = ? AND collection_id = ?", (item_id, cid)
+            ).fetchone()
+            if _storable(item_id)
+            else None
+        )
         if row is None:
             raise CollectionError(404, f"案例集 {cid} 中没有条目 {item_id}")
         return row

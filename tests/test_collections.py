@@ -153,6 +153,31 @@ def test_bad_changes_are_refused_and_change_nothing(store):
     assert store.get(cid).items[0].note == ""
 
 
+@pytest.mark.parametrize("big", [2**63, 10**23, 0])
+def test_ids_sqlite_cannot_hold_are_not_found(store, big):
+    cid = store.create("案例").id
+    item = store.add_item(cid, snap(1))
+    no_collection, no_item = f"找不到案例集 {big}", f"案例集 {cid} 中没有条目 {big}"
+    calls = [
+        (lambda: store.get(big), no_collection),
+        (lambda: store.rename(big, "新名"), no_collection),
+        (lambda: store.delete(big), no_collection),
+        (lambda: store.add_item(big, snap(2)), no_collection),
+        (lambda: store.update_note(big, item.id, "x"), no_collection),
+        (lambda: store.update_note(cid, big, "x"), no_item),
+        (lambda: store.remove_item(cid, big), no_item),
+        (lambda: store.move_item(cid, big, 1), no_item),
+    ]
+    for call, message in calls:
+        with pytest.raises(CollectionError) as err:
+            call()
+        assert (err.value.status, err.value.message) == (404, message)
+    with pytest.raises(CollectionError) as err:
+        store.reorder(cid, [big])
+    assert err.value.status == 409
+    assert positions(store, cid) == [(0, "p1")]
+
+
 def test_concurrent_adds_lose_nothing_and_duplicate_no_position(tmp_path):
     path = tmp_path / "collections.sqlite"
     cid = CollectionStore(path).create("并发").id
@@ -302,6 +327,43 @@ def test_api_refuses_bad_requests_naming_the_field(
     assert err["status"] == status and err["message"]
     assert err.get("field") == field
     assert len(send(client, "GET", f"/api/collections/{cid}")["items"]) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("big", ["9223372036854775808", "99999999999999999999999"])
+def test_ids_too_large_for_sqlite_are_404_everywhere(client, seed_pids, big):
+    cid = send(client, "POST", "/api/collections", {"name": "案例"}, 201)["id"]
+    item = send(client, "POST", f"/api/collections/{cid}/items", {"passage_id": seed_pids[0]}, 201)
+    api = [
+        ("GET", f"/api/collections/{big}", None, f"找不到案例集 {big}"),
+        ("PATCH", f"/api/collections/{big}", {"name": "新名"}, f"找不到案例集 {big}"),
+        ("DELETE", f"/api/collections/{big}", None, f"找不到案例集 {big}"),
+        ("POST", f"/api/collections/{big}/items", {"passage_id": seed_pids[1]}, "找不到案例集"),
+        ("POST", f"/api/collections/{big}/order", {"items": [item["id"]]}, "找不到案例集"),
+        ("PATCH", f"/api/collections/{big}/items/{item['id']}", {"note": "x"}, "找不到案例集"),
+        ("PATCH", f"/api/collections/{cid}/items/{big}", {"note": "x"}, f"没有条目 {big}"),
+        ("DELETE", f"/api/collections/{cid}/items/{big}", None, f"没有条目 {big}"),
+    ]
+    for method, url, body, message in api:
+        err = send(client, method, url, body, 404)["error"]
+        assert err["status"] == 404 and message in err["message"], (method, url)
+    for url in (f"/collections/{big}", f"/collections/{big}.md", f"/collections/{big}.docx"):
+        r = client.get(url)
+        assert r.status_code == 404 and r.mimetype == "text/html", url
+        assert f"找不到案例集 {big}" in r.get_data(as_text=True)
+    csrf = token(client)
+    forms = [
+        (f"/collections/{big}/rename", {"name": "新名"}, "找不到案例集"),
+        (f"/collections/{big}/delete", {}, "找不到案例集"),
+        (f"/collections/{cid}/items/{big}/note", {"note": "x"}, f"没有条目 {big}"),
+        (f"/collections/{cid}/items/{big}/move", {"direction": "up"}, f"没有条目 {big}"),
+        (f"/collections/{cid}/items/{big}/delete", {}, f"没有条目 {big}"),
+    ]
+    for url, form, message in forms:
+        r = client.post(url, data={"csrf": csrf, **form})
+        assert r.status_code == 404 and message in r.get_data(as_text=True), url
+    got = send(client, "GET", f"/api/collections/{cid}")
+    assert got["name"] == "案例" and [i["id"] for i in got["items"]] == [item["id"]]
 
 
 @pytest.mark.slow

@@ -112,8 +112,12 @@ def validate_name(raw: object) -> str:
 
     NFKC and collapsed spaces, so 「案例 一」 and 「案例　一」 are one name, not two look-alikes.
     """
-    if not isinstance(raw, str):
+    if raw is None:
         raise CollectionError(400, "请填写案例集名称", "name")
+    if not isinstance(raw, str):
+        # A JSON number or list is a client bug; "please fill in" would send its author looking
+        # for a missing field.
+        raise CollectionError(400, "案例集名称（name）应为文字", "name")
     if _CONTROL.search(raw.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
         raise CollectionError(400, "案例集名称不能包含控制字符", "name")
     name = " ".join(unicodedata.normalize("NFKC", raw).split())
@@ -126,12 +130,22 @@ def validate_name(raw: object) -> str:
     return name
 
 
+def validate_passage_id(raw: object) -> str:
+    """The passage to save, as sent: required and text. Checked before the corpus is asked, so
+    a missing id is not "passage '' not found" and a JSON list or object is not searched for."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise CollectionError(400, "请提供 passage_id（段落编号）", "passage_id")
+    if not isinstance(raw, str):
+        raise CollectionError(400, "passage_id（段落编号）应为文字", "passage_id")
+    return raw.strip()
+
+
 def validate_note(raw: object) -> str:
     """A note: up to 500 characters; line breaks kept, other control characters refused."""
     if raw is None:
         return ""
     if not isinstance(raw, str):
-        raise CollectionError(400, "说明应为文字", "note")
+        raise CollectionError(400, "说明（note）应为文字", "note")
     note = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
     if _CONTROL.search(note.replace("\t", " ")):
         raise CollectionError(400, "说明不能包含控制字符", "note")

@@ -68,6 +68,8 @@ def positions(store: CollectionStore, cid: int) -> list[tuple[int, str]]:
         ("", "不能为空白"),
         ("   \u3000 ", "不能为空白"),
         (None, "请填写"),
+        (123, "应为文字"),
+        (["案例"], "应为文字"),
         ("x" * (NAME_MAX + 1), f"不能超过 {NAME_MAX} 个字"),
         ("案例\x00集", "控制字符"),
     ],
@@ -327,6 +329,69 @@ def test_api_refuses_bad_requests_naming_the_field(
     assert err["status"] == status and err["message"]
     assert err.get("field") == field
     assert len(send(client, "GET", f"/api/collections/{cid}")["items"]) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field", "message"),
+    [
+        (
+            "POST",
+            "/{cid}/order",
+            {"items": [True, "{item}"]},
+            "items",
+            "items 应为条目编号（整数）的列表",
+        ),
+        ("POST", "/{cid}/order", {"items": [1.0]}, "items", "items 应为条目编号（整数）的列表"),
+        ("POST", "/{cid}/items", {}, "passage_id", "请提供 passage_id"),
+        ("POST", "/{cid}/items", {"passage_id": ""}, "passage_id", "请提供 passage_id"),
+        ("POST", "/{cid}/items", {"passage_id": " "}, "passage_id", "请提供 passage_id"),
+        (
+            "POST",
+            "/{cid}/items",
+            {"passage_id": ["x"]},
+            "passage_id",
+            "passage_id（段落编号）应为文字",
+        ),
+        ("POST", "/{cid}/items", {"passage_id": {"$ne": 1}}, "passage_id", "应为文字"),
+        ("POST", "/{cid}/items", {"passage_id": 7}, "passage_id", "应为文字"),
+        (
+            "POST",
+            "/{cid}/items",
+            {"passage_id": "{pid}", "note": 5},
+            "note",
+            "说明（note）应为文字",
+        ),
+        ("POST", "/{cid}/items", {"passage_id": "{pid}", "note": ["x"]}, "note", "应为文字"),
+        ("PATCH", "/{cid}/items/{item}", {"note": {"a": 1}}, "note", "说明（note）应为文字"),
+        ("PATCH", "/{cid}/items/{item}", {"note": True}, "note", "应为文字"),
+        ("POST", "", {"name": 123}, "name", "案例集名称（name）应为文字"),
+        ("POST", "", {"name": ["甲"]}, "name", "应为文字"),
+        ("POST", "", {}, "name", "请填写案例集名称"),
+        ("PATCH", "/{cid}", {"name": 1.5}, "name", "案例集名称（name）应为文字"),
+    ],
+)
+def test_api_refuses_wrong_types_with_a_message_naming_the_field(
+    client, seed_pids, method, path, body, field, message
+):
+    cid = send(client, "POST", "/api/collections", {"name": "已有"}, 201)["id"]
+    item = send(client, "POST", f"/api/collections/{cid}/items", {"passage_id": seed_pids[0]}, 201)
+    values = {"cid": cid, "pid": seed_pids[1], "item": item["id"]}
+
+    def fill(v):
+        if v == "{item}":
+            return item["id"]  # a real item id (an int), next to the bad element
+        if isinstance(v, str):
+            return v.format(**values)
+        return [fill(x) for x in v] if isinstance(v, list) else v
+
+    body = {k: fill(v) for k, v in body.items()}
+    err = send(client, method, f"/api/collections{path.format(**values)}", body, 400)["error"]
+    assert err["status"] == 400 and err["field"] == field
+    assert message in err["message"] and "$ne" not in err["message"] and "[" not in err["message"]
+    got = send(client, "GET", f"/api/collections/{cid}")
+    assert got["name"] == "已有"
+    assert [(i["id"], i["note"]) for i in got["items"]] == [(item["id"], "")]
 
 
 @pytest.mark.slow

@@ -35,6 +35,8 @@ from kb.collections import (
 )
 from tests.conftest import CORPUS
 
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 
 def snap(i: int, report: str = "r1", text: str | None = None) -> Snapshot:
     return Snapshot(
@@ -569,7 +571,7 @@ def test_exports(client, seed_pids):
         )
     items = send(client, "GET", f"/api/collections/{cid}")["items"]
     r = client.get(f"/collections/{cid}.md")
-    assert r.status_code == 200 and r.mimetype == "text/markdown"
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/markdown; charset=utf-8"
     md = r.get_data(as_text=True)
     assert [line for line in md.splitlines() if line.startswith("—— 引自：")] == [
         f"—— 引自：{i['citation']}" + (f"。原文：<{i['source_url']}>" if i["source_url"] else "")
@@ -577,6 +579,7 @@ def test_exports(client, seed_pids):
     ]
     r = client.get(f"/collections/{cid}.docx")
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    assert r.headers["Content-Type"] == DOCX_MIME  # binary: no charset at all
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(r.data)).paragraphs)
     assert "案例集：讲义" in text and all(i["citation"] in text for i in items)
     assert client.get("/collections/999.docx").status_code == 404

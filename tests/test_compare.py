@@ -135,7 +135,7 @@ def test_api_compare_section_filter_and_errors(client):
 def test_markdown_export_has_one_citation_per_organisation(client):
     api = client.get("/api/compare?q=执法力量薄弱").get_json()
     r = client.get("/compare.md?q=执法力量薄弱")
-    assert r.status_code == 200 and r.mimetype == "text/markdown"
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/markdown; charset=utf-8"
     text = r.get_data(as_text=True)
     cites = [line for line in text.splitlines() if line.startswith("—— 引自：")]
     hits = [h for g in api["groups"] for h in g["hits"]]

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.config import Config
-from kb.export import citation
+from kb.export import citation, http_url, md_line, md_text
 
 FILE_NAME = "collections.sqlite"
 NAME_MAX = 60
@@ -527,6 +527,7 @@ def _heading(item: Item, number: int) -> str:
 
 
 def _cite_line(item: Item) -> str:
+    """The citation line of the Word handout, where text is text (Markdown escapes its own)."""
     line = f"—— 引自：{item.citation()}"
     if item.snapshot.source_url:
         line += f"。原文：<{item.snapshot.source_url}>"
@@ -534,16 +535,25 @@ def _cite_line(item: Item) -> str:
 
 
 def to_markdown(col: Collection) -> str:
-    """A handout in Markdown: each passage quoted, with its citation, note and status."""
-    lines = [f"# 案例集：{col.name}", "", f"共 {len(col.items)} 条，导出于 {_stamp()}。", ""]
+    """A handout in Markdown: each passage quoted, with its citation, note and status.
+
+    The name, the notes and the saved text are typed by users or come from reports, so they go
+    through ``md_text`` like every Markdown export: raw HTML in them stays inert text.
+    """
+    lines = [f"# 案例集：{md_line(col.name)}", ""]
+    lines += [f"共 {len(col.items)} 条，导出于 {_stamp()}。", ""]
     for n, item in enumerate(col.items, start=1):
-        lines += [f"## {_heading(item, n)}", ""]
+        lines += [f"## {md_line(_heading(item, n))}", ""]
         if item.status != OK:
             lines += [f"（注：{STATUS_NOTES[item.status]}）", ""]
-        lines += [f"> {p}" if p else ">" for p in item.snapshot.text.split("\n")]
-        lines += ["", _cite_line(item), ""]
+        lines += [f"> {p}" if p else ">" for p in md_text(item.snapshot.text).split("\n")]
+        cite = f"—— 引自：{md_line(item.citation())}"
+        url = http_url(item.snapshot.source_url)
+        if url:
+            cite += f"。原文：<{url}>"
+        lines += ["", cite, ""]
         if item.note:
-            lines += [f"说明：{item.note}", ""]
+            lines += [f"说明：{md_text(item.note)}", ""]
     if not col.items:
         lines += ["（案例集为空）", ""]
     return "\n".join(lines)

@@ -245,6 +245,21 @@ def test_markdown_and_docx_handouts(store):
     assert quotes == ["执法力量相对薄弱。", "人少事多。", "第2段原文。"]
 
 
+def test_markdown_handout_keeps_name_note_and_text_inert(store):
+    cid = store.create("<b>培训</b>案例").id
+    hostile = snap(1, text="“首违不罚”。\n<img src=x onerror=alert(1)>")
+    hostile.source_url = "javascript:alert(1)"
+    store.add_item(cid, hostile, "<script>alert(1)</script>\n见《办法》第三条")
+    md = to_markdown(store.get(cid))
+    assert md.startswith("# 案例集：&lt;b&gt;培训&lt;/b&gt;案例\n")
+    assert "> “首违不罚”。\n> &lt;img src=x onerror=alert(1)&gt;" in md
+    assert "说明：&lt;script&gt;alert(1)&lt;/script&gt;\n见《办法》第三条" in md
+    assert not re.search(r"<(b|img|script)\b", md) and "javascript:" not in md
+    # Word shows text, not HTML: the docx keeps the name and the note as typed.
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(to_docx(store.get(cid)))).paragraphs)
+    assert "案例集：<b>培训</b>案例" in text and "<script>alert(1)</script>" in text
+
+
 # -- the web app on the seed index ---------------------------------------------------------------
 
 
@@ -583,6 +598,23 @@ def test_exports(client, seed_pids):
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(r.data)).paragraphs)
     assert "案例集：讲义" in text and all(i["citation"] in text for i in items)
     assert client.get("/collections/999.docx").status_code == 404
+
+
+@pytest.mark.slow
+def test_markdown_export_keeps_the_name_and_notes_inert(client, seed_pids):
+    name, note = "<b>讲义</b>", "<script>alert(1)</script>：“柔性执法”"
+    cid = send(client, "POST", "/api/collections", {"name": name}, 201)["id"]
+    send(
+        client,
+        "POST",
+        f"/api/collections/{cid}/items",
+        {"passage_id": seed_pids[0], "note": note},
+        201,
+    )
+    md = client.get(f"/collections/{cid}.md").get_data(as_text=True)
+    assert md.startswith("# 案例集：&lt;b&gt;讲义&lt;/b&gt;\n")
+    assert "说明：&lt;script&gt;alert(1)&lt;/script&gt;：“柔性执法”" in md
+    assert "<script>" not in md and "<b>" not in md
 
 
 # -- surviving a re-index ------------------------------------------------------------------------

@@ -236,6 +236,14 @@ def test_csv_export_matches_the_result_list(client):
     assert [r[rows[0].index("段落原文")] for r in rows[1:]] == [h["text"] for h in hits]
 
 
+def test_markdown_export_keeps_the_query_inert(client):
+    r = client.get("/export.md?q=<script>alert(1)</script>")
+    md = r.get_data(as_text=True)
+    assert r.status_code == 200, md
+    assert md.startswith("# 检索：&lt;script&gt;alert(1)&lt;/script&gt;\n")
+    assert "<script>" not in md
+
+
 def test_markdown_export_has_a_citation_per_passage(client):
     hits = get_json(client, "/api/search?q=首违不罚&limit=4")["hits"]
     r = client.get("/export.md?q=首违不罚&limit=4")

@@ -28,12 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from kb.config import Config
-from kb.export import citation
+from kb.export import citation, http_url, md_line, md_text
 
 FILE_NAME = "collections.sqlite"
 NAME_MAX = 60
 NOTE_MAX = 500
 SCHEMA_VERSION = "1"
+# Row ids SQLite can hold (INTEGER PRIMARY KEY is a signed 64-bit rowid, assigned from 1 up).
+ID_MAX = 2**63 - 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -110,8 +112,12 @@ def validate_name(raw: object) -> str:
 
     NFKC and collapsed spaces, so 「案例 一」 and 「案例　一」 are one name, not two look-alikes.
     """
-    if not isinstance(raw, str):
+    if raw is None:
         raise CollectionError(400, "请填写案例集名称", "name")
+    if not isinstance(raw, str):
+        # A JSON number or list is a client bug; "please fill in" would send its author looking
+        # for a missing field.
+        raise CollectionError(400, "案例集名称（name）应为文字", "name")
     if _CONTROL.search(raw.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
         raise CollectionError(400, "案例集名称不能包含控制字符", "name")
     name = " ".join(unicodedata.normalize("NFKC", raw).split())
@@ -124,12 +130,22 @@ def validate_name(raw: object) -> str:
     return name
 
 
+def validate_passage_id(raw: object) -> str:
+    """The passage to save, as sent: required and text. Checked before the corpus is asked, so
+    a missing id is not "passage '' not found" and a JSON list or object is not searched for."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise CollectionError(400, "请提供 passage_id（段落编号）", "passage_id")
+    if not isinstance(raw, str):
+        raise CollectionError(400, "passage_id（段落编号）应为文字", "passage_id")
+    return raw.strip()
+
+
 def validate_note(raw: object) -> str:
     """A note: up to 500 characters; line breaks kept, other control characters refused."""
     if raw is None:
         return ""
     if not isinstance(raw, str):
-        raise CollectionError(400, "说明应为文字", "note")
+        raise CollectionError(400, "说明（note）应为文字", "note")
     note = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
     if _CONTROL.search(note.replace("\t", " ")):
         raise CollectionError(400, "说明不能包含控制字符", "note")
@@ -231,6 +247,11 @@ def _item(r: sqlite3.Row) -> Item:
 # -- the store ---------------------------------------------------------------------------------
 
 
+def _storable(row_id: int) -> bool:
+    """Whether an id can name a row at all: ids outside 1..2**63-1 are "not found"."""
+    return 1 <= row_id <= ID_MAX
+
+
 class CollectionStore:
     """The collections database. Cheap to create: every call opens its own connection, so one
     instance serves any number of threads."""
@@ -293,7 +314,13 @@ class CollectionStore:
         return [Collection(r["id"], r["name"], r["created"], r["updated"], r["n"]) for r in rows]
 
     def _get(self, db: sqlite3.Connection, cid: int) -> sqlite3.Row:
-        row = db.execute("SELECT * FROM collections WHERE id = ?", (cid,)).fetchone()
+        # An id SQLite cannot even hold (a URL can carry any number) is simply not there;
+        # binding it would raise OverflowError, a 500 instead of the 404 it deserves.
+        row = (
+            db.execute("SELECT * FROM collections WHERE id = ?", (cid,)).fetchone()
+            if _storable(cid)
+            else None
+        )
         if row is None:
             raise CollectionError(404, f"找不到案例集 {cid}")
         return row
@@ -388,9 +415,13 @@ class CollectionStore:
 
     def _item_row(self, db: sqlite3.Connection, cid: int, item_id: int) -> sqlite3.Row:
         self._get(db, cid)
-        row = db.execute(
-            "SELECT * FROM items WHERE id = ? AND collection_id = ?", (item_id, cid)
-        ).fetchone()
+        row = (
+            db.execute(
+                "SELECT * FROM items WHERE id = ? AND collection_id = ?", (item_id, cid)
+            ).fetchone()
+            if _storable(item_id)
+            else None
+        )
         if row is None:
             raise CollectionError(404, f"案例集 {cid} 中没有条目 {item_id}")
         return row
@@ -496,6 +527,7 @@ def _heading(item: Item, number: int) -> str:
 
 
 def _cite_line(item: Item) -> str:
+    """The citation line of the Word handout, where text is text (Markdown escapes its own)."""
     line = f"—— 引自：{item.citation()}"
     if item.snapshot.source_url:
         line += f"。原文：<{item.snapshot.source_url}>"
@@ -503,16 +535,25 @@ def _cite_line(item: Item) -> str:
 
 
 def to_markdown(col: Collection) -> str:
-    """A handout in Markdown: each passage quoted, with its citation, note and status."""
-    lines = [f"# 案例集：{col.name}", "", f"共 {len(col.items)} 条，导出于 {_stamp()}。", ""]
+    """A handout in Markdown: each passage quoted, with its citation, note and status.
+
+    The name, the notes and the saved text are typed by users or come from reports, so they go
+    through ``md_text`` like every Markdown export: raw HTML in them stays inert text.
+    """
+    lines = [f"# 案例集：{md_line(col.name)}", ""]
+    lines += [f"共 {len(col.items)} 条，导出于 {_stamp()}。", ""]
     for n, item in enumerate(col.items, start=1):
-        lines += [f"## {_heading(item, n)}", ""]
+        lines += [f"## {md_line(_heading(item, n))}", ""]
         if item.status != OK:
             lines += [f"（注：{STATUS_NOTES[item.status]}）", ""]
-        lines += [f"> {p}" if p else ">" for p in item.snapshot.text.split("\n")]
-        lines += ["", _cite_line(item), ""]
+        lines += [f"> {p}" if p else ">" for p in md_text(item.snapshot.text).split("\n")]
+        cite = f"—— 引自：{md_line(item.citation())}"
+        url = http_url(item.snapshot.source_url)
+        if url:
+            cite += f"。原文：<{url}>"
+        lines += ["", cite, ""]
         if item.note:
-            lines += [f"说明：{item.note}", ""]
+            lines += [f"说明：{md_text(item.note)}", ""]
     if not col.items:
         lines += ["（案例集为空）", ""]
     return "\n".join(lines)

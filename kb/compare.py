@@ -160,20 +160,23 @@ def compare(searcher: Searcher, req: SearchRequest, threshold: float) -> Compari
 
 def to_markdown(comp: Comparison, conditions: str = "") -> str:
     """The comparison as Markdown: a section per kind, a quotation and citation per organisation."""
-    lines = [f"# 对比：{comp.query}", ""]
+    lines = [f"# 对比：{export.md_line(comp.query)}", ""]
     if conditions:
-        lines += [f"检索条件：{conditions}", ""]
+        lines += [f"检索条件：{export.md_line(conditions)}", ""]
     lines += [f"共 {len(comp.hits)} 个单位，每个单位取最相关的一个段落，按章节类型分组。", ""]
     for group in comp.groups:
         lines += [f"## {group.section_kind}", ""]
         for hit in group.hits:
             year = f"（{hit['year']}年度）" if hit.get("year") else ""
-            lines += [f"### {hit.get('org') or hit.get('report')}{year}", ""]
-            lines += [f"> {p}" if p else ">" for p in str(hit.get("text", "")).split("\n")]
+            org = export.md_line(str(hit.get("org") or hit.get("report")))
+            lines += [f"### {org}{year}", ""]
+            text = export.md_text(str(hit.get("text", "")))
+            lines += [f"> {p}" if p else ">" for p in text.split("\n")]
             lines.append("")
-            cite = f"—— 引自：{export.citation(hit)}"
-            if hit.get("source_url"):
-                cite += f"。原文：<{hit['source_url']}>"
+            cite = f"—— 引自：{export.md_line(export.citation(hit))}"
+            url = export.http_url(hit.get("source_url"))
+            if url:
+                cite += f"。原文：<{url}>"
             lines += [cite, ""]
             if not hit.get("strong"):
                 lines += ["（注：该单位最相关的段落与检索词的相关度较低。）", ""]

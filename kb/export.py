@@ -43,9 +43,16 @@ def http_url(url: str | None) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def _md_text(text: str) -> str:
-    """Corpus text made inert in Markdown: raw HTML in a report must not render as HTML."""
+def md_text(text: str) -> str:
+    """Text made inert in Markdown: raw HTML in a report, a query, a collection name or a note
+    must not render as HTML. Only & < > change, so Chinese text and punctuation read as typed."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md_line(text: str) -> str:
+    """``md_text`` on one line: a line break in a query or a name would end the heading it is
+    put in and start Markdown of its own."""
+    return " ".join(md_text(text).splitlines())
 
 
 def citation(hit: Mapping[str, Any]) -> str:
@@ -86,18 +93,18 @@ def to_csv(hits: Iterable[Mapping[str, Any]]) -> str:
 
 def to_markdown(hits: Iterable[Mapping[str, Any]], heading: str, conditions: str = "") -> str:
     """Markdown: each passage as a block quote followed by its citation line."""
-    lines = [f"# {heading}", ""]
+    lines = [f"# {md_line(heading)}", ""]  # the heading carries the query as typed
     if conditions:
-        lines += [f"检索条件：{conditions}", ""]
+        lines += [f"检索条件：{md_line(conditions)}", ""]
     count = 0
     for hit in hits:
         count += 1
-        org = _md_text(str(hit.get("org") or hit.get("report")))
+        org = md_text(str(hit.get("org") or hit.get("report")))
         lines += [f"## {hit.get('rank', count)}. {org}", ""]
-        text = _md_text(str(hit.get("text", "")))
+        text = md_text(str(hit.get("text", "")))
         lines += [f"> {para}" if para else ">" for para in text.split("\n")]
         lines.append("")
-        cite = f"—— 引自：{_md_text(citation(hit))}"
+        cite = f"—— 引自：{md_text(citation(hit))}"
         url = http_url(hit.get("source_url"))
         if url:
             cite += f"。原文：<{url}>"

@@ -35,6 +35,8 @@ from kb.collections import (
 )
 from tests.conftest import CORPUS
 
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 
 def snap(i: int, report: str = "r1", text: str | None = None) -> Snapshot:
     return Snapshot(
@@ -68,6 +70,8 @@ def positions(store: CollectionStore, cid: int) -> list[tuple[int, str]]:
         ("", "不能为空白"),
         ("   \u3000 ", "不能为空白"),
         (None, "请填写"),
+        (123, "应为文字"),
+        (["案例"], "应为文字"),
         ("x" * (NAME_MAX + 1), f"不能超过 {NAME_MAX} 个字"),
         ("案例\x00集", "控制字符"),
     ],
@@ -153,6 +157,31 @@ def test_bad_changes_are_refused_and_change_nothing(store):
     assert store.get(cid).items[0].note == ""
 
 
+@pytest.mark.parametrize("big", [2**63, 10**23, 0])
+def test_ids_sqlite_cannot_hold_are_not_found(store, big):
+    cid = store.create("案例").id
+    item = store.add_item(cid, snap(1))
+    no_collection, no_item = f"找不到案例集 {big}", f"案例集 {cid} 中没有条目 {big}"
+    calls = [
+        (lambda: store.get(big), no_collection),
+        (lambda: store.rename(big, "新名"), no_collection),
+        (lambda: store.delete(big), no_collection),
+        (lambda: store.add_item(big, snap(2)), no_collection),
+        (lambda: store.update_note(big, item.id, "x"), no_collection),
+        (lambda: store.update_note(cid, big, "x"), no_item),
+        (lambda: store.remove_item(cid, big), no_item),
+        (lambda: store.move_item(cid, big, 1), no_item),
+    ]
+    for call, message in calls:
+        with pytest.raises(CollectionError) as err:
+            call()
+        assert (err.value.status, err.value.message) == (404, message)
+    with pytest.raises(CollectionError) as err:
+        store.reorder(cid, [big])
+    assert err.value.status == 409
+    assert positions(store, cid) == [(0, "p1")]
+
+
 def test_concurrent_adds_lose_nothing_and_duplicate_no_position(tmp_path):
     path = tmp_path / "collections.sqlite"
     cid = CollectionStore(path).create("并发").id
@@ -214,6 +243,21 @@ def test_markdown_and_docx_handouts(store):
     assert text.count("—— 引自：甲县应急管理局，2024年度") == 2
     quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
     assert quotes == ["执法力量相对薄弱。", "人少事多。", "第2段原文。"]
+
+
+def test_markdown_handout_keeps_name_note_and_text_inert(store):
+    cid = store.create("<b>培训</b>案例").id
+    hostile = snap(1, text="“首违不罚”。\n<img src=x onerror=alert(1)>")
+    hostile.source_url = "javascript:alert(1)"
+    store.add_item(cid, hostile, "<script>alert(1)</script>\n见《办法》第三条")
+    md = to_markdown(store.get(cid))
+    assert md.startswith("# 案例集：&lt;b&gt;培训&lt;/b&gt;案例\n")
+    assert "> “首违不罚”。\n> &lt;img src=x onerror=alert(1)&gt;" in md
+    assert "说明：&lt;script&gt;alert(1)&lt;/script&gt;\n见《办法》第三条" in md
+    assert not re.search(r"<(b|img|script)\b", md) and "javascript:" not in md
+    # Word shows text, not HTML: the docx keeps the name and the note as typed.
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(to_docx(store.get(cid)))).paragraphs)
+    assert "案例集：<b>培训</b>案例" in text and "<script>alert(1)</script>" in text
 
 
 # -- the web app on the seed index ---------------------------------------------------------------
@@ -302,6 +346,106 @@ def test_api_refuses_bad_requests_naming_the_field(
     assert err["status"] == status and err["message"]
     assert err.get("field") == field
     assert len(send(client, "GET", f"/api/collections/{cid}")["items"]) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field", "message"),
+    [
+        (
+            "POST",
+            "/{cid}/order",
+            {"items": [True, "{item}"]},
+            "items",
+            "items 应为条目编号（整数）的列表",
+        ),
+        ("POST", "/{cid}/order", {"items": [1.0]}, "items", "items 应为条目编号（整数）的列表"),
+        ("POST", "/{cid}/items", {}, "passage_id", "请提供 passage_id"),
+        ("POST", "/{cid}/items", {"passage_id": ""}, "passage_id", "请提供 passage_id"),
+        ("POST", "/{cid}/items", {"passage_id": " "}, "passage_id", "请提供 passage_id"),
+        (
+            "POST",
+            "/{cid}/items",
+            {"passage_id": ["x"]},
+            "passage_id",
+            "passage_id（段落编号）应为文字",
+        ),
+        ("POST", "/{cid}/items", {"passage_id": {"$ne": 1}}, "passage_id", "应为文字"),
+        ("POST", "/{cid}/items", {"passage_id": 7}, "passage_id", "应为文字"),
+        (
+            "POST",
+            "/{cid}/items",
+            {"passage_id": "{pid}", "note": 5},
+            "note",
+            "说明（note）应为文字",
+        ),
+        ("POST", "/{cid}/items", {"passage_id": "{pid}", "note": ["x"]}, "note", "应为文字"),
+        ("PATCH", "/{cid}/items/{item}", {"note": {"a": 1}}, "note", "说明（note）应为文字"),
+        ("PATCH", "/{cid}/items/{item}", {"note": True}, "note", "应为文字"),
+        ("POST", "", {"name": 123}, "name", "案例集名称（name）应为文字"),
+        ("POST", "", {"name": ["甲"]}, "name", "应为文字"),
+        ("POST", "", {}, "name", "请填写案例集名称"),
+        ("PATCH", "/{cid}", {"name": 1.5}, "name", "案例集名称（name）应为文字"),
+    ],
+)
+def test_api_refuses_wrong_types_with_a_message_naming_the_field(
+    client, seed_pids, method, path, body, field, message
+):
+    cid = send(client, "POST", "/api/collections", {"name": "已有"}, 201)["id"]
+    item = send(client, "POST", f"/api/collections/{cid}/items", {"passage_id": seed_pids[0]}, 201)
+    values = {"cid": cid, "pid": seed_pids[1], "item": item["id"]}
+
+    def fill(v):
+        if v == "{item}":
+            return item["id"]  # a real item id (an int), next to the bad element
+        if isinstance(v, str):
+            return v.format(**values)
+        return [fill(x) for x in v] if isinstance(v, list) else v
+
+    body = {k: fill(v) for k, v in body.items()}
+    err = send(client, method, f"/api/collections{path.format(**values)}", body, 400)["error"]
+    assert err["status"] == 400 and err["field"] == field
+    assert message in err["message"] and "$ne" not in err["message"] and "[" not in err["message"]
+    got = send(client, "GET", f"/api/collections/{cid}")
+    assert got["name"] == "已有"
+    assert [(i["id"], i["note"]) for i in got["items"]] == [(item["id"], "")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("big", ["9223372036854775808", "99999999999999999999999"])
+def test_ids_too_large_for_sqlite_are_404_everywhere(client, seed_pids, big):
+    cid = send(client, "POST", "/api/collections", {"name": "案例"}, 201)["id"]
+    item = send(client, "POST", f"/api/collections/{cid}/items", {"passage_id": seed_pids[0]}, 201)
+    api = [
+        ("GET", f"/api/collections/{big}", None, f"找不到案例集 {big}"),
+        ("PATCH", f"/api/collections/{big}", {"name": "新名"}, f"找不到案例集 {big}"),
+        ("DELETE", f"/api/collections/{big}", None, f"找不到案例集 {big}"),
+        ("POST", f"/api/collections/{big}/items", {"passage_id": seed_pids[1]}, "找不到案例集"),
+        ("POST", f"/api/collections/{big}/order", {"items": [item["id"]]}, "找不到案例集"),
+        ("PATCH", f"/api/collections/{big}/items/{item['id']}", {"note": "x"}, "找不到案例集"),
+        ("PATCH", f"/api/collections/{cid}/items/{big}", {"note": "x"}, f"没有条目 {big}"),
+        ("DELETE", f"/api/collections/{cid}/items/{big}", None, f"没有条目 {big}"),
+    ]
+    for method, url, body, message in api:
+        err = send(client, method, url, body, 404)["error"]
+        assert err["status"] == 404 and message in err["message"], (method, url)
+    for url in (f"/collections/{big}", f"/collections/{big}.md", f"/collections/{big}.docx"):
+        r = client.get(url)
+        assert r.status_code == 404 and r.mimetype == "text/html", url
+        assert f"找不到案例集 {big}" in r.get_data(as_text=True)
+    csrf = token(client)
+    forms = [
+        (f"/collections/{big}/rename", {"name": "新名"}, "找不到案例集"),
+        (f"/collections/{big}/delete", {}, "找不到案例集"),
+        (f"/collections/{cid}/items/{big}/note", {"note": "x"}, f"没有条目 {big}"),
+        (f"/collections/{cid}/items/{big}/move", {"direction": "up"}, f"没有条目 {big}"),
+        (f"/collections/{cid}/items/{big}/delete", {}, f"没有条目 {big}"),
+    ]
+    for url, form, message in forms:
+        r = client.post(url, data={"csrf": csrf, **form})
+        assert r.status_code == 404 and message in r.get_data(as_text=True), url
+    got = send(client, "GET", f"/api/collections/{cid}")
+    assert got["name"] == "案例" and [i["id"] for i in got["items"]] == [item["id"]]
 
 
 @pytest.mark.slow
@@ -442,7 +586,7 @@ def test_exports(client, seed_pids):
         )
     items = send(client, "GET", f"/api/collections/{cid}")["items"]
     r = client.get(f"/collections/{cid}.md")
-    assert r.status_code == 200 and r.mimetype == "text/markdown"
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/markdown; charset=utf-8"
     md = r.get_data(as_text=True)
     assert [line for line in md.splitlines() if line.startswith("—— 引自：")] == [
         f"—— 引自：{i['citation']}" + (f"。原文：<{i['source_url']}>" if i["source_url"] else "")
@@ -450,9 +594,27 @@ def test_exports(client, seed_pids):
     ]
     r = client.get(f"/collections/{cid}.docx")
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    assert r.headers["Content-Type"] == DOCX_MIME  # binary: no charset at all
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(r.data)).paragraphs)
     assert "案例集：讲义" in text and all(i["citation"] in text for i in items)
     assert client.get("/collections/999.docx").status_code == 404
+
+
+@pytest.mark.slow
+def test_markdown_export_keeps_the_name_and_notes_inert(client, seed_pids):
+    name, note = "<b>讲义</b>", "<script>alert(1)</script>：“柔性执法”"
+    cid = send(client, "POST", "/api/collections", {"name": name}, 201)["id"]
+    send(
+        client,
+        "POST",
+        f"/api/collections/{cid}/items",
+        {"passage_id": seed_pids[0], "note": note},
+        201,
+    )
+    md = client.get(f"/collections/{cid}.md").get_data(as_text=True)
+    assert md.startswith("# 案例集：&lt;b&gt;讲义&lt;/b&gt;\n")
+    assert "说明：&lt;script&gt;alert(1)&lt;/script&gt;：“柔性执法”" in md
+    assert "<script>" not in md and "<b>" not in md
 
 
 # -- surviving a re-index ------------------------------------------------------------------------

@@ -75,6 +75,27 @@ def test_markdown_quotes_each_organisation_with_a_citation():
     assert "<http://example.gov.cn/a.html>" in md and "相关度较低" in md
 
 
+def test_markdown_keeps_query_names_text_and_links_inert():
+    hit = {
+        "org": "<b>甲县</b>应急管理局",
+        "year": 2024,
+        "title": "<i>报告</i>",
+        "section_kind": "存在问题",
+        "text": "执法力量“薄弱”。\n<script>alert(1)</script>",
+        "source_url": "javascript:alert(1)",
+        "strong": True,
+    }
+    query = "<img src=x onerror=alert(1)>执法"
+    comp = Comparison(query, SearchRequest(query), 0.9, [Group("存在问题", [hit])], 1, "b")
+    md = to_markdown(comp, "dept=<u>x</u>")
+    assert md.startswith("# 对比：&lt;img src=x onerror=alert(1)&gt;执法\n")
+    assert "检索条件：dept=&lt;u&gt;x&lt;/u&gt;" in md
+    assert "### &lt;b&gt;甲县&lt;/b&gt;应急管理局（2024年度）" in md
+    assert "> 执法力量“薄弱”。\n> &lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "《&lt;i&gt;报告&lt;/i&gt;》" in md
+    assert not re.search(r"<(img|b|i|u|script)\b", md) and "javascript:" not in md
+
+
 # -- on the seed index ---------------------------------------------------------------------------
 
 
@@ -135,11 +156,20 @@ def test_api_compare_section_filter_and_errors(client):
 def test_markdown_export_has_one_citation_per_organisation(client):
     api = client.get("/api/compare?q=执法力量薄弱").get_json()
     r = client.get("/compare.md?q=执法力量薄弱")
-    assert r.status_code == 200 and r.mimetype == "text/markdown"
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/markdown; charset=utf-8"
     text = r.get_data(as_text=True)
     cites = [line for line in text.splitlines() if line.startswith("—— 引自：")]
     hits = [h for g in api["groups"] for h in g["hits"]]
     assert [c.split("，")[0].removeprefix("—— 引自：") for c in cites] == [h["org"] for h in hits]
+
+
+@pytest.mark.slow
+def test_markdown_export_keeps_the_query_inert(client):
+    r = client.get("/compare.md?q=执法力量薄弱<script>alert(1)</script>")
+    md = r.get_data(as_text=True)
+    assert r.status_code == 200, md
+    assert md.startswith("# 对比：执法力量薄弱&lt;script&gt;alert(1)&lt;/script&gt;\n")
+    assert "<script>" not in md
 
 
 @pytest.mark.slow

@@ -227,6 +227,7 @@ def test_csv_export_matches_the_result_list(client):
     hits = get_json(client, "/api/search?q=首违不罚&limit=5")["hits"]
     r = client.get("/export.csv?q=首违不罚&limit=5")
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, not two
     raw = r.get_data(as_text=True)
     assert raw.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(raw.lstrip("\ufeff"))))
@@ -235,9 +236,19 @@ def test_csv_export_matches_the_result_list(client):
     assert [r[rows[0].index("段落原文")] for r in rows[1:]] == [h["text"] for h in hits]
 
 
+def test_markdown_export_keeps_the_query_inert(client):
+    r = client.get("/export.md?q=<script>alert(1)</script>")
+    md = r.get_data(as_text=True)
+    assert r.status_code == 200, md
+    assert md.startswith("# 检索：&lt;script&gt;alert(1)&lt;/script&gt;\n")
+    assert "<script>" not in md
+
+
 def test_markdown_export_has_a_citation_per_passage(client):
     hits = get_json(client, "/api/search?q=首违不罚&limit=4")["hits"]
-    md = client.get("/export.md?q=首违不罚&limit=4").get_data(as_text=True)
+    r = client.get("/export.md?q=首违不罚&limit=4")
+    assert r.headers["Content-Type"] == "text/markdown; charset=utf-8"
+    md = r.get_data(as_text=True)
     assert md.startswith("# 检索：首违不罚")
     assert md.count("—— 引自：") == len(hits)
     assert f"—— 引自：{hits[0]['org']}，{hits[0]['year']}年度，《{hits[0]['title']}》" in md

@@ -113,6 +113,18 @@ def test_markdown_keeps_hostile_text_and_links_inert():
     assert "javascript:" not in md
 
 
+def test_markdown_heading_and_conditions_are_inert_and_stay_one_line():
+    md = export.to_markdown([HIT], "检索：<script>alert(1)</script>\n# 注入", "dept=<b>公安</b>")
+    assert md.splitlines()[0] == "# 检索：&lt;script&gt;alert(1)&lt;/script&gt; # 注入"
+    assert "检索条件：dept=&lt;b&gt;公安&lt;/b&gt;" in md
+    assert "<script>" not in md and "<b>" not in md and "\n# 注入" not in md
+    # Chinese text and punctuation are left as typed.
+    assert (
+        export.md_text("“首违不罚”、（一）；《办法》：A&B")
+        == "“首违不罚”、（一）；《办法》：A&amp;B"
+    )
+
+
 def rows() -> RowTable:
     return RowTable.from_records(
         pids=["a", "b", "c", "d"],

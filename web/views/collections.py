@@ -43,6 +43,7 @@ from kb.collections import (
     to_docx,
     to_markdown,
     validate_name,
+    validate_passage_id,
 )
 from kb.trends import passages
 from web.errors import ApiError
@@ -80,8 +81,10 @@ def choices() -> list[Collection]:
     return store().list_collections()
 
 
-def snapshot(passage_id: str) -> Snapshot:
-    """What to save of a passage of the current corpus (404 when there is no such passage)."""
+def snapshot(raw: object) -> Snapshot:
+    """What to save of a passage of the current corpus (400 without a passage id or when it is
+    not text, 404 when there is no such passage)."""
+    passage_id = validate_passage_id(raw)
     found = passages(searcher(), [passage_id]).get(passage_id)
     known = searcher().report_meta(found.report_id) if found else None
     if found is None or known is None:
@@ -310,7 +313,7 @@ def remove(cid: int, item_id: int):
 
 def _add(form: dict[str, Any]) -> tuple[Collection, int]:
     """Add a passage to the chosen collection, or to a new one when a name is given."""
-    snap = snapshot(str(form.get("passage_id") or ""))
+    snap = snapshot(form.get("passage_id"))
     name = str(form.get("name") or "").strip()
     if name or form.get("collection") == "new":
         wanted = validate_name(name)
@@ -432,7 +435,7 @@ def api_delete(cid: int):
 def api_add(cid: int):
     body = json_body()
     store().get(cid)  # 404 for an unknown collection before looking at the passage
-    item = store().add_item(cid, snapshot(str(body.get("passage_id") or "")), body.get("note"))
+    item = store().add_item(cid, snapshot(body.get("passage_id")), body.get("note"))
     return jsonify(item.to_dict()), 201
 
 
@@ -458,7 +461,10 @@ def api_remove(cid: int, item_id: int):
 @api_errors
 def api_order(cid: int):
     ids = json_body().get("items")
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+    # bool is an int to Python, but true is not an item number.
+    if not isinstance(ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in ids
+    ):
         raise CollectionError(400, "items 应为条目编号（整数）的列表", "items")
     store().reorder(cid, ids)
     return jsonify(checked(cid).to_dict())

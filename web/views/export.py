@@ -23,8 +23,10 @@ def _hits():
     return req, state, [h.to_dict() for h in resp.hits]
 
 
-def _download(body: str, mimetype: str, name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+def _download(body: str, content_type: str, name: str) -> Response:
+    """An attachment sent with exactly the given Content-Type. (As ``mimetype`` Werkzeug would
+    append its own charset to a ``text/…`` type that already names one: two charsets.)"""
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=kb-export.{name.rsplit('.', 1)[-1]}; filename*=UTF-8''{quote(name)}"
     )

@@ -474,6 +474,7 @@ def test_from_params_defaults() -> None:
         ({"year_to": "99999"}, "year_to", FilterError),
         ({"level": "国家"}, "level", FilterError),
         ({"section": "附件"}, "section", FilterError),
+        ({"concrete": "abc"}, "concrete", FilterError),
     ],
 )
 def test_from_params_rejects_bad_values_naming_the_parameter(params, field, error) -> None:

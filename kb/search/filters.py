@@ -162,7 +162,10 @@ class Filters:
                 kw[name] = vals
         concrete = params.get("concrete")
         if concrete not in (None, "", False):
-            kw["concrete"] = str(concrete).lower() in ("1", "true", "yes", "on")
+            flag = str(concrete).strip().lower()
+            if flag not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise FilterError("concrete", f"{concrete!r} 应为 1（只看具体做法）或 0")
+            kw["concrete"] = flag in ("1", "true", "yes", "on")
         return cls(**kw)
 
     def is_empty(self) -> bool:

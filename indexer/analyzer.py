@@ -143,6 +143,10 @@ class JiebaTokenizer(Tokenizer):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def _tokens(self, value: str) -> list[tuple[str, int, int]]:
+        """The tokens of one field value (subclasses may take them from elsewhere)."""
+        return segment(value, self.user_dict, self.extra_stopwords)
+
     def __call__(
         self,
         value: str,
@@ -156,9 +160,7 @@ class JiebaTokenizer(Tokenizer):
         **kwargs: object,
     ):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for i, (word, start, end) in enumerate(
-            segment(value, self.user_dict, self.extra_stopwords)
-        ):
+        for i, (word, start, end) in enumerate(self._tokens(value)):
             t.text = word
             t.boost = 1.0
             t.stopped = False

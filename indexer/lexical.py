@@ -29,7 +29,6 @@ from pickle import loads
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.analysis import Token
 from whoosh.codec.whoosh3 import _INT_SIZE, LENGTHS_COLUMN, W3Codec, W3LeafMatcher, _lenfield
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.idsets import BitSet
@@ -110,32 +109,6 @@ class IndexTokenizer(JiebaTokenizer):
                 memo.clear()
             tokens = memo[value] = segment(value, self.user_dict, self.extra_stopwords)
         return tokens
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        mode: str = "",
-        **kwargs: object,
-    ):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for i, (word, start, end) in enumerate(self._tokens(value)):
-            t.text = word
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = value[start:end]
-            if positions:
-                t.pos = start_pos + i
-            if chars:
-                t.startchar = start_char + start
-                t.endchar = start_char + end
-            yield t
 
 
 MEMO_CHARS = 200  # values up to this long are memoised (headings, organisation metadata)

@@ -87,8 +87,8 @@ NOT_EXECUTED = {"xss": "undefined", "inlineScripts": 0, "handlers": 0, "jsLinks"
 
 
 @contextmanager
-def served(cfg) -> Iterator[str]:
-    """The real app on ``cfg`` behind waitress in a background thread; yields its base URL."""
+def served(cfg) -> Iterator[tuple[str, object]]:
+    """The real app on ``cfg`` behind waitress in a background thread: (base URL, app)."""
     from waitress import wasyncore
     from waitress.server import create_server
 
@@ -99,7 +99,7 @@ def served(cfg) -> Iterator[str]:
     thread = threading.Thread(target=server.run, name="kb-browser-waitress", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        yield f"http://127.0.0.1:{server.effective_port}", app
     finally:
         server.close()  # stop listening
         wasyncore.close_all(server._map)  # drop kept-alive connections: the loop ends
@@ -108,17 +108,26 @@ def served(cfg) -> Iterator[str]:
         app.config["KB_SEARCHER"].close()
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextmanager
+def launched() -> Iterator:
+    """Debian's Chromium, headless, driven by Playwright."""
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with launched() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
 def base_url(seed_cfg):
-    with served(seed_cfg) as url:
+    with served(seed_cfg) as (url, _app):
         yield url
 
 
@@ -150,7 +159,7 @@ def hostile_cfg(seed_cfg, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hostile_url(hostile_cfg):
-    with served(hostile_cfg) as url:
+    with served(hostile_cfg) as (url, _app):
         yield url
 
 

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib.request import urlopen
@@ -22,8 +19,8 @@ from urllib.request import urlopen
 import docx
 import pytest
 
-from tests.conftest import CORPUS
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, opened  # skips without Chromium
+from tests.conftest import CORPUS, copy_kb
+from tests.test_browser import launched, opened, served  # skips without Chromium
 from tests.test_compare import SEED_ORGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -39,47 +36,15 @@ EDITED = ("在编在岗仅占人员的29%", "在编在岗仅占人员的31%")  #
 # -- a server on a private copy of the seed data, and Chromium -----------------------------------
 
 
-@contextmanager
-def serving(data_dir: Path) -> Iterator[tuple[str, object]]:
-    """The app on ``data_dir`` behind waitress on a free port: (base URL, app)."""
-    from waitress import wasyncore
-    from waitress.server import create_server
-
-    from kb.config import Config
-    from web.app import create_app
-
-    app = create_app(Config(data_dir=str(data_dir)))
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    worker = threading.Thread(target=server.run, daemon=True, name="kb-tools-waitress")
-    worker.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", app
-    finally:
-        server.close()
-        wasyncore.close_all(server._map)
-        server.task_dispatcher.shutdown()
-        worker.join(timeout=10)
-        app.config["KB_SEARCHER"].close()
-
-
-def private_copy(seed_cfg, root: Path) -> Path:
-    """The seed data dir (store, indexes, embedding cache) copied under ``root``."""
-    data = root / "kb"
-    shutil.copytree(seed_cfg.data_path, data)
-    return data
-
-
 @pytest.fixture(scope="module")
 def chromium():
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
 def site(seed_cfg, tmp_path_factory):
-    with serving(private_copy(seed_cfg, tmp_path_factory.mktemp("tools"))) as (url, _app):
+    with served(copy_kb(seed_cfg, tmp_path_factory.mktemp("tools") / "kb")) as (url, _app):
         yield url
 
 
@@ -282,10 +247,11 @@ def test_collections_survive_a_full_reindex(chromium, seed_cfg, tmp_path):
     from kb.ingest import ingest
     from kb.store import CorpusStore
 
-    data = private_copy(seed_cfg, tmp_path)
+    cfg = copy_kb(seed_cfg, tmp_path / "kb")
+    data = cfg.data_path
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
-    with serving(data) as (url, app), tab(chromium, url) as page:
+    with served(cfg) as (url, app), tab(chromium, url) as page:
         page.goto("/collections")
         page.locator("form.new-collection input[name=name]").fill("重建索引前")
         click_and_wait(page, page.locator("form.new-collection button"))

@@ -414,7 +414,10 @@ class LexicalIndex:
                     hit = np.flatnonzero(np.isin(ids + base, docs, assume_unique=True))
                     if not len(hit):
                         continue
-                    lens, deltas = _decode_positions([values[i] for i in hit])
+                    # Positions are stored as a pickled list of deltas after a count.
+                    codes = [loads(values[i][_INT_SIZE:]) for i in hit]
+                    lens = np.fromiter(map(len, codes), np.int64, len(codes))
+                    deltas = np.fromiter(chain.from_iterable(codes), np.int64, int(lens.sum()))
                     csum = np.cumsum(deltas)
                     ends = np.cumsum(lens)
                     before = np.concatenate(([0], csum[ends[:-1] - 1])) if len(ends) else ends
@@ -596,43 +599,6 @@ def _any_between(sorted_ids: np.ndarray, low: int, high: int) -> bool:
     """Whether any id lies in (low, high]."""
     i = int(np.searchsorted(sorted_ids, low, side="right"))
     return i < len(sorted_ids) and sorted_ids[i] <= high
-
-
-# How Whoosh's Positions format writes one posting: a 4-byte count, then the position
-# deltas pickled with protocol 2 — PROTO 2, EMPTY_LIST, BINPUT 0, then either MARK, the
-# items and APPENDS, or (one item) the item and APPEND; STOP.
-_PICKLED_LIST = b"\x80\x02]q\x00"
-_HEAD = _INT_SIZE + len(_PICKLED_LIST)
-
-
-def _decode_positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """(positions per posting, all position deltas) of a batch of encoded postings.
-
-    Unpickling each posting on its own was most of the time of a phrase query (thousands of
-    ``pickle.loads`` per common word). The items of every posting are cut out of their
-    framing and unpickled together as one list; if any posting is framed otherwise, all
-    are decoded one by one, so the result never depends on the shortcut.
-    """
-    lens = np.fromiter(
-        (int.from_bytes(v[:_INT_SIZE], "big") for v in values), np.int64, len(values)
-    )
-    items = []
-    for v, n in zip(values, lens.tolist(), strict=True):
-        if v[_INT_SIZE:_HEAD] != _PICKLED_LIST or v[-2:] != (b"a." if n == 1 else b"e."):
-            break
-        if n == 1:
-            items.append(v[_HEAD:-2])
-        elif n <= 1000 and v[_HEAD : _HEAD + 1] == b"(":  # pickle batches appends by 1000
-            items.append(v[_HEAD + 1 : -2])
-        else:
-            break
-    else:
-        deltas = loads(_PICKLED_LIST + b"(" + b"".join(items) + b"e.")
-        if len(deltas) == int(lens.sum()):
-            return lens, np.asarray(deltas, dtype=np.int64)
-    codes = [loads(v[_INT_SIZE:]) for v in values]
-    lens = np.fromiter(map(len, codes), np.int64, len(codes))
-    return lens, np.fromiter(chain.from_iterable(codes), np.int64, int(lens.sum()))
 
 
 def _matcher_arrays(m) -> tuple[np.ndarray, np.ndarray]:

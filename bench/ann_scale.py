@@ -29,7 +29,7 @@ from bench.queries import bench_queries  # noqa: E402
 from bench.run import RESULTS, WORK, base_embedder, bench_ann, log, machine_info  # noqa: E402
 from bench.serve import memory  # noqa: E402
 from bench.vectors import StoredVectorEmbedder, pool_vectors  # noqa: E402
-from kb.config import VectorConfig  # noqa: E402
+from kb.core.config import VectorConfig  # noqa: E402
 
 
 def passages(size: int, seed: int):

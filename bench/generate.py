@@ -27,16 +27,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.ingest import load_sidecar
-from kb.models import Report
-from kb.parse import parse_report
-from kb.passages import _pack, _units
-from kb.readers import read_document
-from kb.sections import classify_heading
+from kb.core.models import Report
+from kb.ingest.parse import parse_report
+from kb.ingest.passages import _pack, _units
+from kb.ingest.pipeline import load_sidecar
+from kb.ingest.readers import read_document
+from kb.ingest.sections import classify_heading
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = (REPO / "corpus", REPO.parent / "shared" / "dev-corpus" / "reports")
-REGIONS = REPO / "kb" / "data" / "regions.tsv"
+REGIONS = REPO / "kb" / "ingest" / "data" / "regions.tsv"
 
 KINDS = ("主要举措和成效", "存在问题", "原因分析", "第一责任人履职", "下一步工作安排")
 # Share of a report's passages per section kind (原因分析 only in some reports).
@@ -50,7 +50,7 @@ KIND_SHARE = {
 YEARS = (2019, 2025)
 PASSAGES_PER_REPORT = (25, 65)  # paragraphs; enumerations split some, so 30–80 passages
 PARAGRAPH_CHARS = (130, 420)  # target length of a paragraph (= one passage)
-PARAGRAPH_MAX = 480  # below kb.passages.MAX_CHARS, so a paragraph is never split
+PARAGRAPH_MAX = 480  # below kb.ingest.passages.MAX_CHARS, so a paragraph is never split
 SENTENCE_CHARS = (8, 300)
 CN_NUM = "一二三四五六七八九十"
 

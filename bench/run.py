@@ -96,7 +96,7 @@ def base_embedder(kind: str = "real"):
 
         return HashEmbedder()
     from indexer.embedders import create_embedder
-    from kb.config import Config
+    from kb.core.config import Config
 
     return create_embedder(Config().embedder)
 
@@ -114,9 +114,9 @@ def bench_embedding(n_texts: int, work: Path) -> dict:
     """
     from indexer.build import _embed_all, embed_text
     from indexer.cache import EmbeddingCache
-    from kb.config import Config
-    from kb.ingest import ingest
-    from kb.store import CorpusStore
+    from kb.core.config import Config
+    from kb.ingest.pipeline import ingest
+    from kb.store.corpus import CorpusStore
 
     cfg = Config(data_dir=str(work / "real"))
     shutil.rmtree(work / "real", ignore_errors=True)
@@ -278,10 +278,10 @@ def bench_size(
 ) -> dict:
     from bench.vectors import StoredVectorEmbedder, pool_vectors
     from indexer.build import build_indexes
-    from indexer.layout import current_build
-    from kb.config import Config
-    from kb.ingest import ingest
-    from kb.store import CorpusStore
+    from indexer.builds import current_build
+    from kb.core.config import Config
+    from kb.ingest.pipeline import ingest
+    from kb.store.corpus import CorpusStore
 
     pool = load_pool()
     base_dir = work / f"n{size}"
@@ -404,9 +404,9 @@ def bench_size(
 
 def remeasure_ann(size: int, work: Path, out: Path, ann_kinds: list[str]) -> None:
     """Redo only the ANN measurement of a size whose build is still in the work dir."""
-    from indexer.layout import current_build
+    from indexer.builds import current_build
     from indexer.vectors.faiss import FaissIndex
-    from kb.config import Config
+    from kb.core.config import Config
 
     path = out / f"size-{size}.json"
     res = json.loads(path.read_text())

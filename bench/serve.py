@@ -62,7 +62,7 @@ def probe(
     from bench.queries import read_queries
     from bench.run import base_embedder
     from bench.vectors import StoredVectorEmbedder, pool_vectors
-    from kb.config import Config
+    from kb.core.config import Config
     from kb.search.filters import Filters
     from kb.search.searcher import SearchRequest
 

@@ -1,7 +1,7 @@
 """`kb index`: build or update the lexical and vector indexes from the corpus store.
 
 One build = row table + Whoosh index + FAISS index + manifest, written to a temporary
-directory and swapped in atomically (see :mod:`indexer.layout`). Updating is cheap where it
+directory and swapped in atomically (see :mod:`indexer.builds`). Updating is cheap where it
 matters: vectors come from the embedding cache, so only new or changed passages are embedded,
 and the Whoosh index of the previous build is copied and patched instead of rebuilt.
 """
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer import boilerplate
 from indexer.analyzer import dictionary_fingerprint
-from indexer.cache import EmbeddingCache, text_key
-from indexer.embedders import Embedder
-from indexer.layout import (
+from indexer.boilerplate import boilerplate_scores
+from indexer.builds import (
     builds_dir,
     current_build,
     index_root,
@@ -34,7 +34,9 @@ from indexer.layout import (
     set_current,
     write_manifest,
 )
-from indexer.lexical import (
+from indexer.cache import EmbeddingCache, text_key
+from indexer.embedders import Embedder
+from indexer.lexical.whoosh import (
     LexicalDoc,
     build_lexical,
     docnum_rows,
@@ -43,11 +45,9 @@ from indexer.lexical import (
 )
 from indexer.rows import RowTable
 from indexer.vectors import backend as vector_backend
-from kb import boilerplate
-from kb.boilerplate import boilerplate_scores
-from kb.config import Config
-from kb.progress import bar
-from kb.store import CorpusStore, IndexedPassage
+from kb.core.config import Config
+from kb.core.progress import bar
+from kb.store.corpus import CorpusStore, IndexedPassage
 
 INDEX_FORMAT = 1
 # build settings that change vectors or ranking data but not the Whoosh index

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.layout import MANIFEST, current_build, read_manifest
-from indexer.lexical import LexicalIndex
+from indexer.builds import MANIFEST, current_build, read_manifest
+from indexer.lexical.whoosh import LexicalIndex
 from indexer.rows import RowTable
 from indexer.vectors import VectorIndex
 from indexer.vectors import backend as vector_backend
-from kb.config import Config
+from kb.core.config import Config
 
 
 class IndexMissing(RuntimeError):

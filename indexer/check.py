@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indexer.builds import builds_dir
 from indexer.bundle import IndexMissing, open_bundle
-from indexer.layout import builds_dir
-from kb.config import Config
-from kb.store import CorpusStore
+from kb.core.config import Config
+from kb.store.corpus import CorpusStore
 
 
 @dataclass

@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kb.config import Config, ConfigError, load_config
-from kb.models import SECTION_KINDS
+from kb.core.config import Config, ConfigError, load_config
+from kb.core.models import SECTION_KINDS
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -44,8 +44,8 @@ def _terminate_gracefully() -> None:
 
 
 def cmd_ingest(cfg: Config, args: argparse.Namespace) -> int:
-    from kb.ingest import WouldReplaceCorpus, ingest
-    from kb.store import CorpusStore
+    from kb.ingest.pipeline import WouldReplaceCorpus, ingest
+    from kb.store.corpus import CorpusStore
 
     root = Path(args.directory)
     if root.is_file():
@@ -74,7 +74,7 @@ def cmd_ingest(cfg: Config, args: argparse.Namespace) -> int:
 def cmd_index(cfg: Config, args: argparse.Namespace) -> int:
     from indexer.build import BuildError, build_indexes
     from indexer.embedders import create_embedder
-    from kb.store import CorpusStore
+    from kb.store.corpus import CorpusStore
 
     if not cfg.store_path.is_file():
         return _err(f"语料库 {cfg.store_path} 不存在：请先运行 `kb ingest corpus/`")
@@ -172,8 +172,8 @@ def _marked(text: str, spans: list[tuple[int, int]], width: int = 160) -> str:
 
 
 def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
-    from indexer.layout import current_build, read_manifest
-    from kb.store import CorpusStore
+    from indexer.builds import current_build, read_manifest
+    from kb.store.corpus import CorpusStore
 
     if not cfg.store_path.is_file():
         return _err(f"语料库 {cfg.store_path} 不存在：请先运行 `kb ingest corpus/`")
@@ -272,7 +272,9 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
 
 def cmd_eval(cfg: Config, args: argparse.Namespace) -> int:
     """Score the search API against judged queries, per mode and per query tag."""
-    from kb.eval import (
+    from kb.core.progress import bar
+    from kb.search import Searcher
+    from kb.tools.eval import (
         MODES,
         EvalError,
         aggregate,
@@ -284,8 +286,6 @@ def cmd_eval(cfg: Config, args: argparse.Namespace) -> int:
         text_table,
         write_per_query,
     )
-    from kb.progress import bar
-    from kb.search import Searcher
 
     if args.k < 1:
         return _err(f"参数 --k：应为正整数，而不是 {args.k}")

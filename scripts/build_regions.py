@@ -1,4 +1,4 @@
-"""Build ``kb/data/regions.tsv`` from the gazetteer shipped in the MIT-licensed ``cpca`` wheel.
+"""Build ``kb/ingest/data/regions.tsv`` from the gazetteer shipped in the MIT-licensed ``cpca`` wheel.
 
 Usage (the wheel is only needed here, never at run time)::
 
@@ -40,7 +40,7 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-OUT = Path(__file__).resolve().parent.parent / "kb" / "data" / "regions.tsv"
+OUT = Path(__file__).resolve().parent.parent / "kb" / "ingest" / "data" / "regions.tsv"
 
 # Mainland reports only: Hong Kong, Macao and Taiwan would only add noise ("粤港澳大湾区").
 SKIP_PROVINCES = {"71", "81", "82"}

@@ -24,11 +24,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.headings import starts_with_label
-from kb.models import Passage, Report
-from kb.parse import parse_report
-from kb.passages import HARD_MAX_CHARS
-from kb.readers import ReadError, read_document
+from kb.core.models import Passage, Report
+from kb.ingest.headings import starts_with_label
+from kb.ingest.parse import parse_report
+from kb.ingest.passages import HARD_MAX_CHARS
+from kb.ingest.readers import ReadError, read_document
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_CORPUS = ROOT.parent / "shared" / "dev-corpus"

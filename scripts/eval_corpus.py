@@ -91,7 +91,7 @@ def replace_block(path: Path, block: str, template: str | None = None) -> None:
 
 def summary(data_dir: Path) -> str:
     """One line on what was measured: corpus size and embedder, from the build manifest."""
-    from indexer.layout import current_build, read_manifest
+    from indexer.builds import current_build, read_manifest
 
     m = read_manifest(current_build(data_dir))
     return (

@@ -28,8 +28,8 @@ DEV_CORPUS = SHARED / "dev-corpus"
 @pytest.fixture(scope="session")
 def seed_store(tmp_path_factory):
     """The seed corpus ingested into a fresh store (read-only for tests)."""
-    from kb.ingest import ingest
-    from kb.store import CorpusStore
+    from kb.ingest.pipeline import ingest
+    from kb.store.corpus import CorpusStore
 
     store = CorpusStore(tmp_path_factory.mktemp("seed") / "corpus.sqlite")
     summary = ingest(CORPUS, store, max_bytes=50 * 1024 * 1024, show_progress=False)
@@ -52,9 +52,9 @@ def seed_cfg(tmp_path_factory):
     """
     from indexer.build import build_indexes
     from indexer.embedders import create_embedder
-    from kb.config import Config
-    from kb.ingest import ingest
-    from kb.store import CorpusStore
+    from kb.core.config import Config
+    from kb.ingest.pipeline import ingest
+    from kb.store.corpus import CorpusStore
 
     cfg = Config(data_dir=str(tmp_path_factory.mktemp("seedkb")))
     store = CorpusStore(cfg.store_path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kb.config import Config
+from kb.core.config import Config
 from kb.search import Searcher
 from web import errors, render
 from web.views import collections, compare, export, reports, search, similar, trends

@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask
 from markupsafe import Markup, escape
 
-from kb.export import http_url as safe_url
-from kb.models import SECTION_KINDS
+from kb.core.models import SECTION_KINDS
+from kb.render.export import http_url as safe_url
 from kb.search.facets import labels as facet_labels
 from web import url_builder
 

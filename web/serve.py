@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from kb.config import Config
+from kb.core.config import Config
 
 
 def serve(cfg: Config, host: str, port: int) -> int:

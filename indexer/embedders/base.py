@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from kb.config import EmbedderConfig
+    from kb.core.config import EmbedderConfig
 
 
 class Embedder(ABC):

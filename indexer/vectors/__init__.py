@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from indexer.vectors.base import VectorIndex
-from kb.config import ConfigError, VectorConfig
+from kb.core.config import ConfigError, VectorConfig
 
 _BACKENDS = {"faiss": ("indexer.vectors.faiss", "FaissIndex")}
 

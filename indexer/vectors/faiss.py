@@ -18,7 +18,7 @@ import faiss
 import numpy as np
 
 from indexer.vectors.base import VectorIndex
-from kb.config import ConfigError, VectorConfig
+from kb.core.config import ConfigError, VectorConfig
 
 KINDS = ("flat", "fp16", "sq8", "hnsw")
 _QUANTIZERS = {"fp16": "QT_fp16", "sq8": "QT_8bit"}

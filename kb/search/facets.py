@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from indexer.rows import RowTable
-from kb.models import LEVELS, SECTION_KINDS
+from kb.core.models import LEVELS, SECTION_KINDS
 
 # facet name (= filter parameter) -> (row table field, label shown on the page)
 FACETS: dict[str, tuple[str, str]] = {

@@ -15,10 +15,10 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from indexer.boilerplate import CONCRETE_MAX
 from indexer.rows import RowTable
-from kb.boilerplate import CONCRETE_MAX
-from kb.models import LEVELS, SECTION_KINDS
-from kb.parse import report_id
+from kb.core.models import LEVELS, SECTION_KINDS
+from kb.ingest.parse import report_id
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 

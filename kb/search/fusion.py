@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from kb.config import SearchConfig
+from kb.core.config import SearchConfig
 
 
 def rrf(

@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from indexer.analyzer import DATA, segment
-from indexer.lexical import TermQuery
+from indexer.lexical.whoosh import TermQuery
 
 MAX_QUERY_CHARS = 256
 SYNONYMS = DATA / "synonyms.txt"

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from kb.config import ConfigError
-from kb.models import Passage
+from kb.core.config import ConfigError
+from kb.core.models import Passage
 
 MAX_LENGTH = 512  # tokens of query + passage the cross-encoder reads
 _models: dict[str, Any] = {}

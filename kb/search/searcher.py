@@ -17,14 +17,14 @@ import numpy as np
 
 from indexer.bundle import IndexBundle, open_bundle
 from indexer.embedders import Embedder, create_embedder
-from indexer.lexical import TermQuery
-from kb.config import Config, ConfigError
-from kb.models import Passage, Report, ReportMeta
-from kb.parse import report_id
+from indexer.lexical.whoosh import TermQuery
+from kb.core.config import Config, ConfigError
+from kb.core.models import Passage, Report, ReportMeta
+from kb.ingest.parse import report_id
 from kb.search import dedupe, facets, fusion, highlight
 from kb.search.filters import Filters
 from kb.search.query import AnalyzedQuery, analyze
-from kb.store import CorpusStore
+from kb.store.corpus import CorpusStore
 
 MODES = ("hybrid", "lexical", "semantic")
 MAX_LIMIT = 100

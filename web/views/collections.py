@@ -30,7 +30,7 @@ from flask import (
     url_for,
 )
 
-from kb.collections import (
+from kb.tools.collections import (
     NAME_MAX,
     NOTE_MAX,
     STATUS_LABELS,
@@ -45,7 +45,7 @@ from kb.collections import (
     validate_name,
     validate_passage_id,
 )
-from kb.trends import passages
+from kb.tools.trends import passages
 from web.errors import ApiError
 from web.render import region
 from web.views.export import _download

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 
-from kb.compare import Comparison, compare, to_markdown
 from kb.search import FilterError, RequestError
+from kb.tools.compare import Comparison, compare, to_markdown
 from web.views.export import _download, _name
 from web.views.search import config, searcher
 from web.views.trends import _require_query, error_page, parse

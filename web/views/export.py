@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from kb import export
+from kb.render import export
 from web.params import search_request
 from web.views.search import config, searcher
 

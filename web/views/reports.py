@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
 
-from kb.models import Report
+from kb.core.models import Report
 from kb.search import highlight
 from kb.search.query import analyze
 from web.errors import not_found

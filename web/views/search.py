@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from kb.config import Config
+from kb.core.config import Config
 from kb.search import FilterError, Filters, RequestError, Searcher, SearchResponse
 from kb.search.facets import labels
 from kb.search.searcher import INDEX_BEHIND, MAX_OFFSET

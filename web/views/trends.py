@@ -15,12 +15,19 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from kb.export import _cell
+from kb.render.export import _cell
 from kb.search import FilterError, RequestError
 from kb.search.query import analyze
 from kb.search.searcher import MAX_OFFSET
-from kb.trends import DEFAULT_THRESHOLD, DIMENSIONS, RULE, Trends, matching_hits, parse_threshold
-from kb.trends import trends as compute
+from kb.tools.trends import (
+    DEFAULT_THRESHOLD,
+    DIMENSIONS,
+    RULE,
+    Trends,
+    matching_hits,
+    parse_threshold,
+)
+from kb.tools.trends import trends as compute
 from web import charts
 from web.params import search_request
 from web.url_builder import with_changes
@@ -40,7 +47,7 @@ CSV_HEADER = (
     "检索词",
     "相似度阈值",
 )
-# What the default threshold was measured on (kb.trends docstring), shown with the rule.
+# What the default threshold was measured on (kb.tools.trends docstring), shown with the rule.
 THRESHOLD_EVIDENCE = (
     "默认阈值 0.895 在本项目的相关性评测集（115 个查询、120 份报告）上选定："
     "按“报告中任一段落匹配”计，阈值 0.89 时准确率 0.77、召回率 0.42；0.895 时 0.90、0.40；"

@@ -1,0 +1,626 @@
+"""Lexical index: Whoosh BM25F over passage text, heading path and report metadata.
+
+Fields: ``text`` (the passage body), ``heading`` (its breadcrumbs, boosted: a passage under
+"（三）推行首违不罚" is about 首违不罚 even if its body says 免予处罚) and ``meta`` (organisation,
+title, region — lightly weighted, so "沅陵 首违不罚" prefers that bureau). Only the passage id
+is stored; display data comes from the corpus store.
+
+Filters are applied as a set of allowed Whoosh document numbers, computed from the per-row
+filter arrays, so Whoosh ranks only matching passages. Queries are built here from analysed
+terms, never by Whoosh's query parser, so no user input can make it raise.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from itertools import chain
+from math import log
+from pathlib import Path
+from pickle import loads
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import _INT_SIZE, LENGTHS_COLUMN, W3Codec, W3LeafMatcher, _lenfield
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.idsets import BitSet
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+from indexer.analyzer import JiebaTokenizer, segment
+from kb.core.config import LexicalConfig
+
+FIELDS = ("text", "heading", "meta")
+META_BOOST = 0.5
+# Coordination bonus: passages matching more of the query terms rank higher.
+COORD_SCALE = 0.9
+# BM25F parameters (Whoosh's defaults, used by both scorers).
+K1, B = 1.2, 0.75
+# Decoded posting lists kept in memory between queries (common terms recur in every query).
+POSTINGS_CACHE_BYTES = 256 << 20
+# Phrase matches kept between queries: the next page, the facets, trends and comparison of
+# the same query, and the domain synonyms that many queries share, check the same phrases.
+PHRASE_CACHE_BYTES = 64 << 20
+# Phrase matching keys (document, position) as document * stride + position.
+_POS_STRIDE = 1 << 32
+# Postings per block when writing (Whoosh's default is 128).
+POSTING_BLOCK = 512
+
+
+@dataclass
+class LexicalDoc:
+    pid: str
+    text: str
+    heading: str
+    meta: str
+
+
+@dataclass
+class TermQuery:
+    """Analysed query: weighted terms and weighted phrases (OR-ed), excluded terms."""
+
+    terms: list[tuple[str, float]]
+    phrases: list[tuple[list[str], float]]
+    excluded: list[str]
+
+    def is_empty(self) -> bool:
+        return not self.terms and not self.phrases
+
+
+class Pretokenized(str):
+    """A field value already segmented (by an analysis worker): the analyzer replays it."""
+
+    tokens: list[tuple[str, int, int]]
+
+
+def pretokenized(value: str, tokens: list[tuple[str, int, int]]) -> Pretokenized:
+    out = Pretokenized(value)
+    out.tokens = tokens
+    return out
+
+
+class IndexTokenizer(JiebaTokenizer):
+    """The jieba analyzer, plus what makes indexing cheaper without changing any token.
+
+    * values segmented ahead of time (:class:`Pretokenized`, from the analysis workers of
+      :func:`build_lexical`) are replayed instead of segmented again;
+    * short values are memoised: every passage of a report has the same ``meta`` and the
+      passages of a section the same ``heading``, so most of them are segmented once.
+    """
+
+    def _tokens(self, value: str) -> list[tuple[str, int, int]]:
+        tokens = getattr(value, "tokens", None)
+        if tokens is not None:
+            return tokens
+        if len(value) > MEMO_CHARS:
+            return segment(value, self.user_dict, self.extra_stopwords)
+        memo = _memo(self.user_dict, self.extra_stopwords)
+        tokens = memo.get(value)
+        if tokens is None:
+            if len(memo) >= MEMO_ENTRIES:
+                memo.clear()
+            tokens = memo[value] = segment(value, self.user_dict, self.extra_stopwords)
+        return tokens
+
+
+MEMO_CHARS = 200  # values up to this long are memoised (headings, organisation metadata)
+MEMO_ENTRIES = 50_000
+
+
+@cache
+def _memo(user_dict: str, extra_stopwords: str) -> dict[str, list[tuple[str, int, int]]]:
+    return {}
+
+
+def make_schema(cfg: LexicalConfig) -> Schema:
+    analyzer = IndexTokenizer(cfg.user_dict, cfg.stopwords)
+    return Schema(
+        pid=ID(stored=True, unique=True),
+        text=TEXT(analyzer=analyzer, phrase=True),
+        heading=TEXT(analyzer=analyzer, phrase=False, field_boost=cfg.heading_boost),
+        meta=TEXT(analyzer=analyzer, phrase=False, field_boost=META_BOOST),
+    )
+
+
+def _add_all(writer, docs: Iterable[LexicalDoc], on_doc=None) -> None:
+    for d in docs:
+        writer.add_document(pid=d.pid, text=d.text, heading=d.heading, meta=d.meta)
+        if on_doc:
+            on_doc()
+
+
+# Analysis workers: jieba is pure Python and the Whoosh writer is one process, so with more
+# than one core the text is segmented in worker processes while the writer writes postings.
+_ANALYSIS_BATCH = 256
+PARALLEL_MIN_DOCS = 5_000  # below this, starting workers costs more than it saves
+
+
+def _analyze_batch(
+    args: tuple[list[tuple[str, str, str, str]], str, str],
+) -> list[tuple[str, Pretokenized, Pretokenized, Pretokenized]]:
+    batch, user_dict, extra = args
+    tk = IndexTokenizer(user_dict, extra)
+    return [
+        (pid, *(pretokenized(v, tk._tokens(v)) for v in (text, heading, meta)))
+        for pid, text, heading, meta in batch
+    ]
+
+
+def _batches(docs: Iterable[LexicalDoc], cfg: LexicalConfig):
+    batch: list[tuple[str, str, str, str]] = []
+    for d in docs:
+        batch.append((d.pid, d.text, d.heading, d.meta))
+        if len(batch) >= _ANALYSIS_BATCH:
+            yield batch, cfg.user_dict, cfg.stopwords
+            batch = []
+    if batch:
+        yield batch, cfg.user_dict, cfg.stopwords
+
+
+def resolve_procs(procs: int) -> int:
+    """Analysis processes for a build: 0 = one per core."""
+    return max(1, procs or os.cpu_count() or 1)
+
+
+def build_lexical(
+    path: Path,
+    docs: Iterable[LexicalDoc],
+    cfg: LexicalConfig,
+    procs: int = 1,
+    limitmb: int = 256,
+    on_doc=None,
+) -> None:
+    """Create a fresh index at path from docs.
+
+    With ``procs`` > 1 and enough documents, ``procs`` worker processes segment the text
+    (the expensive part: jieba) and this process writes the postings. The index is the same
+    as a single-process build: one segment, the same tokens. Posting blocks hold up to
+    ``POSTING_BLOCK`` documents (Whoosh's default is 128), which halves the per-block
+    overhead of writing and lets the fast scorer read long posting lists in few steps.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(path), make_schema(cfg))
+    docs = list(docs)
+    writer = ix.writer(limitmb=limitmb, codec=W3Codec(blocklimit=POSTING_BLOCK))
+    try:
+        if procs > 1 and len(docs) >= PARALLEL_MIN_DOCS:
+            segment("预热", cfg.user_dict, cfg.stopwords)  # forked workers inherit the dictionary
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(procs) as pool:
+                for batch in pool.imap(_analyze_batch, _batches(docs, cfg)):
+                    for pid, text, heading, meta in batch:
+                        writer.add_document(pid=pid, text=text, heading=heading, meta=meta)
+                        if on_doc:
+                            on_doc()
+        else:
+            _add_all(writer, docs, on_doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def update_lexical(
+    previous: Path, path: Path, removed: Iterable[str], added: Iterable[LexicalDoc], on_doc=None
+) -> None:
+    """Copy the previous build's index to path, then delete and add the changed passages."""
+    shutil.copytree(previous, path)
+    ix = whoosh_index.open_dir(str(path))
+    writer = ix.writer(limitmb=256)
+    try:
+        for pid in removed:
+            writer.delete_by_term("pid", pid)
+        _add_all(writer, added, on_doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def docnum_rows(path: Path, row_of: dict[str, int]) -> np.ndarray:
+    """Whoosh document number → build row (-1 for deleted documents)."""
+    ix = whoosh_index.open_dir(str(path))
+    with ix.reader() as reader:
+        out = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+        for docnum, fields in reader.iter_docs():
+            out[docnum] = row_of.get(fields["pid"], -1)
+    return out
+
+
+class LexicalIndex:
+    """An open Whoosh index with a long-lived searcher (shared across requests).
+
+    Two scorers give the same ranking function (BM25F over text/heading/meta with term
+    weights, phrase matches and the coordination bonus):
+
+    * ``fast`` (default) reads each query term's posting list as whole numpy arrays (cached
+      between queries) and scores every matching passage at once, then takes the top k.
+      Cost grows with the posting lists' length at numpy speed.
+    * ``whoosh`` runs Whoosh's own matcher tree: pure Python per matching passage, plus a
+      second full pass to count the matches. At 10^4 passages a long question already takes
+      a second or more, and it grows linearly with the corpus — which is why ``fast`` exists.
+
+    They differ in one place only: Whoosh's coordination bonus counts the query's term
+    matchers that are still active, and re-counts them as posting lists run out during the
+    scan (``matcher.replace``), so its score for a passage depends on where that passage sits
+    in the index. ``fast`` counts, once, the term matchers that match anything (what Whoosh
+    counts when the scan starts) and applies the formula to every passage alike, except
+    when only one term matcher matches anything, where Whoosh zeroes every score. Phrases
+    match the same passages in both (consecutive positions, checked with numpy in ``fast``).
+    """
+
+    def __init__(self, path: Path, rows_of_docnum: np.ndarray, n_rows: int, scorer: str = "fast"):
+        if scorer not in ("fast", "whoosh"):
+            raise ValueError(f"unknown lexical scorer {scorer!r} (fast | whoosh)")
+        self.scorer = scorer
+        self.ix = whoosh_index.open_dir(str(path))
+        self.searcher = self.ix.searcher(weighting=BM25F(B=B, K1=K1))
+        self.rows_of_docnum = rows_of_docnum
+        self.docnums_of_row = np.full(n_rows, -1, dtype=np.int64)
+        valid = rows_of_docnum >= 0
+        self.docnums_of_row[rows_of_docnum[valid]] = np.flatnonzero(valid)
+        self._live = valid  # deleted Whoosh documents map to row -1
+        self._lock = threading.Lock()  # Whoosh's posting files are not safe across threads
+        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._postings_bytes = 0
+        self._phrases: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._phrases_bytes = 0
+        self._norms: dict[str, np.ndarray] = {}
+
+    # -- fast scorer: whole posting lists as numpy arrays -----------------------------------
+
+    def _length_norm(self, field: str) -> np.ndarray:
+        """K1 * ((1 - B) + B * length / average length) per document (BM25's denominator)."""
+        norm = self._norms.get(field)
+        if norm is None:
+            table = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
+            table[0] = 1.0
+            reader = self.searcher.reader()
+            parts = []
+            for leaf, _base in reader.leaf_readers():
+                n = leaf.doc_count_all()
+                col = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                raw = np.zeros(n, dtype=np.uint8)
+                if col is not None:
+                    count = min(col._count, n)
+                    raw[:count] = np.frombuffer(col._dbfile.get(col._basepos, count), np.uint8)
+                parts.append(table[raw])
+            lengths = np.concatenate(parts) if parts else np.zeros(0)
+            avg = self.searcher.avg_field_length(field) or 1
+            norm = K1 * ((1 - B) + B * lengths / avg)
+            self._norms[field] = norm
+        return norm
+
+    def _leaf_matchers(self, field: str, term: str):
+        """(raw posting matcher, document-number base) per index segment holding the term.
+
+        Raw: straight from the segment's terms reader, without the deleted-documents filter
+        (deleted documents are masked out after scoring, as their postings count in idf).
+        """
+        fmt = self.searcher.schema[field].format
+        tbytes = self.searcher.schema[field].to_bytes(term)
+        for leaf, base in self.searcher.reader().leaf_readers():
+            if (field, tbytes) in leaf:
+                yield leaf._terms.matcher(field, tbytes, fmt, scorer=None), base
+
+    def _read_postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(global docnums, weights) of a term in a field; empty arrays when absent."""
+        key = (field, term)
+        with self._lock:
+            hit = self._postings.get(key)
+            if hit is not None:
+                self._postings.move_to_end(key)
+                return hit
+            ids_parts: list[np.ndarray] = []
+            w_parts: list[np.ndarray] = []
+            for m, base in self._leaf_matchers(field, term):
+                ids, weights = _matcher_arrays(m)
+                ids_parts.append(ids + base)
+                w_parts.append(weights)
+            if ids_parts:
+                out = (np.concatenate(ids_parts), np.concatenate(w_parts))
+            else:
+                out = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+            self._postings[key] = out
+            self._postings_bytes += out[0].nbytes + out[1].nbytes
+            while self._postings_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
+                _, (i, w) = self._postings.popitem(last=False)
+                self._postings_bytes -= i.nbytes + w.nbytes
+            return out
+
+    def _term_scores(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, BM25F scores) of one term in one field."""
+        ids, weights = self._read_postings(field, term)
+        if not len(ids):
+            return ids, np.zeros(0)
+        idf = self._idf(field, term, len(ids))
+        w = weights.astype(np.float64)
+        return ids, idf * (w * (K1 + 1)) / (w + self._length_norm(field)[ids])
+
+    def _idf(self, field: str, term: str, postings: int) -> float:
+        """Whoosh's idf: from the posting count (deleted documents included, as Whoosh does)."""
+        dc = self.searcher.doc_count_all()
+        return log(dc / (postings + 1)) + 1
+
+    def _phrase_docs(self, phrase: list[str], within: np.ndarray | None = None) -> np.ndarray:
+        """Documents matching a phrase (within a document mask), from the cache if possible.
+
+        Only whole-index results are cached: a restricted check is cheap and its mask
+        changes with every query.
+        """
+        key = tuple(phrase)
+        with self._lock:
+            docs = self._phrases.get(key)
+            if docs is not None:
+                self._phrases.move_to_end(key)
+        if docs is not None:
+            return docs if within is None else docs[within[docs]]
+        docs = self._match_phrase(phrase, within)
+        if within is None:
+            with self._lock:
+                if key not in self._phrases:
+                    self._phrases[key] = docs
+                    self._phrases_bytes += docs.nbytes
+                while self._phrases_bytes > PHRASE_CACHE_BYTES and len(self._phrases) > 1:
+                    _, old = self._phrases.popitem(last=False)
+                    self._phrases_bytes -= old.nbytes
+        return docs
+
+    def _match_phrase(self, phrase: list[str], within: np.ndarray | None) -> np.ndarray:
+        """Documents where the words occur in order at consecutive positions.
+
+        The same matches as Whoosh's ``Phrase`` (a span matcher with slop 1, ordered), found
+        with numpy: intersect the words' documents (and ``within``, a document mask), decode
+        positions only for those, and keep documents where word i sits at p + i for some p.
+        Whoosh's span matcher costs about a millisecond per candidate document in Python.
+        """
+        postings = {w: self._read_postings("text", w)[0] for w in phrase}
+        order = sorted(postings, key=lambda w: len(postings[w]))  # rarest word first
+        cand = postings[order[0]]
+        if within is not None:
+            cand = cand[within[cand]]
+        for word in order[1:]:
+            cand = np.intersect1d(cand, postings[word], assume_unique=True)
+            if not len(cand):
+                return cand
+        keys: np.ndarray | None = None
+        for word in order:
+            docs, pos = self._positions("text", word, cand)
+            word_keys: np.ndarray | None = None
+            for j in (j for j, w in enumerate(phrase) if w == word):
+                k = np.unique(docs * _POS_STRIDE + (pos - j + len(phrase)))
+                word_keys = k if word_keys is None else np.intersect1d(word_keys, k)
+            keys = word_keys if keys is None else np.intersect1d(keys, word_keys)
+            if not len(keys):
+                return np.zeros(0, np.int64)
+            cand = np.unique(keys // _POS_STRIDE)  # decode the next word for these only
+        return cand
+
+    def _positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(docnum, position) of every occurrence of a term in the given documents."""
+        out_docs: list[np.ndarray] = []
+        out_pos: list[np.ndarray] = []
+        with self._lock:
+            for m, base in self._leaf_matchers(field, term):
+                for ids, values in _matcher_values(m, docs - base):
+                    hit = np.flatnonzero(np.isin(ids + base, docs, assume_unique=True))
+                    if not len(hit):
+                        continue
+                    # Positions are stored as a pickled list of deltas after a count.
+                    codes = [loads(values[i][_INT_SIZE:]) for i in hit]
+                    lens = np.fromiter(map(len, codes), np.int64, len(codes))
+                    deltas = np.fromiter(chain.from_iterable(codes), np.int64, int(lens.sum()))
+                    csum = np.cumsum(deltas)
+                    ends = np.cumsum(lens)
+                    before = np.concatenate(([0], csum[ends[:-1] - 1])) if len(ends) else ends
+                    out_docs.append(np.repeat(ids[hit] + base, lens))
+                    out_pos.append(csum - np.repeat(before, lens))
+        if not out_docs:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(out_docs), np.concatenate(out_pos)
+
+    def _fast_search(
+        self, q: TermQuery, k: int, allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        n = len(self.rows_of_docnum)
+        scores = np.zeros(n, dtype=np.float64)
+        matched = np.zeros(n, dtype=np.int32)  # term matchers matching each document
+        termcount = 0
+        parts = 0
+        within = None if allowed is None else self._docnum_mask(allowed)
+        seen_terms: set[tuple[str, str, float]] = set()
+        for term, weight in q.terms:
+            parts += 1
+            for field in FIELDS:
+                if (field, term, weight) in seen_terms:
+                    continue
+                seen_terms.add((field, term, weight))
+                ids, s = self._term_scores(field, term)
+                if len(ids):
+                    termcount += 1
+                    scores[ids] += s * weight
+                    matched[ids] += 1
+        seen_phrases: set[tuple[tuple[str, ...], float]] = set()
+        for phrase, weight in q.phrases:
+            parts += 1
+            if len(phrase) == 1:
+                if ("text", phrase[0], weight) in seen_terms:
+                    continue
+                seen_terms.add(("text", phrase[0], weight))
+                ids, s = self._term_scores("text", phrase[0])
+                if len(ids):
+                    termcount += 1
+                    scores[ids] += s * weight
+                    matched[ids] += 1
+                continue
+            if (tuple(phrase), weight) in seen_phrases:
+                continue
+            seen_phrases.add((tuple(phrase), weight))
+            words = [self._term_scores("text", w) for w in phrase]
+            if any(not len(ids) for ids, _ in words):
+                continue  # Whoosh: a phrase with an unknown word matches nothing
+            docs = self._phrase_docs(phrase, within)
+            if not len(docs):
+                # Whoosh drops a phrase that matches nothing anywhere before counting terms
+                # for the coordination bonus, which a single-part query doesn't have.
+                multi = len(q.terms) + len(q.phrases) > 1
+                if within is not None and multi and len(self._phrase_docs(phrase)):
+                    termcount += len(phrase)
+                continue
+            termcount += len(phrase)
+            total = np.zeros(len(docs))
+            for ids, s in words:
+                total += s[np.searchsorted(ids, docs)]
+            scores[docs] += total * weight
+            matched[docs] += len(phrase)
+        hit = matched > 0
+        # With a single matching term matcher Whoosh's formula multiplies every score by
+        # (1 - 1) = 0 ("首违不罚 火星": no passage says 火星), leaving BM25 no say in the
+        # order; there is nothing to coordinate then, so the scores stay as they are.
+        if parts > 1 and termcount > 1:
+            m = matched[hit]
+            scores[hit] = (scores[hit] + (m - 1) / (termcount - COORD_SCALE) ** 2) * (
+                (termcount - 1) / termcount
+            )
+        for t in q.excluded:
+            ids, _ = self._read_postings("text", t)
+            hit[ids] = False
+        hit &= self._live
+        if within is not None:
+            hit &= within
+        cand = np.flatnonzero(hit)
+        if not len(cand):
+            return np.zeros(0, np.float32), np.zeros(0, np.int64), 0
+        s = scores[cand]
+        if len(cand) > k:
+            threshold = np.partition(s, len(s) - k)[len(s) - k]
+            keep = s >= threshold
+            cand, s = cand[keep], s[keep]
+        order = np.lexsort((cand, -s))[:k]  # best score first, ties by document number
+        docs = cand[order]
+        return s[order].astype(np.float32), self.rows_of_docnum[docs], int(hit.sum())
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    @property
+    def doc_count(self) -> int:
+        return self.searcher.doc_count()
+
+    def pids(self) -> list[str]:
+        """All stored passage ids (used by `kb check`)."""
+        return [fields["pid"] for _, fields in self.searcher.reader().iter_docs()]
+
+    def _whoosh_query(self, q: TermQuery) -> wq.Query:
+        parts: list[wq.Query] = []
+        for term, weight in q.terms:
+            per_field = [
+                wq.Term("text", term),
+                wq.Term("heading", term),
+                wq.Term("meta", term),
+            ]
+            parts.append(wq.Or(per_field, boost=weight))
+        for phrase, weight in q.phrases:
+            if len(phrase) > 1:
+                parts.append(wq.Phrase("text", phrase, boost=weight))
+            else:
+                parts.append(wq.Term("text", phrase[0], boost=weight))
+        query: wq.Query = wq.Or(parts, scale=COORD_SCALE) if len(parts) > 1 else parts[0]
+        if q.excluded:
+            query = wq.AndNot(query, wq.Or([wq.Term("text", t) for t in q.excluded]))
+        return query
+
+    def _docnum_mask(self, allowed: np.ndarray) -> np.ndarray:
+        """Row mask → Whoosh document-number mask."""
+        mask = np.zeros(len(self.rows_of_docnum), dtype=bool)
+        docnums = self.docnums_of_row[np.flatnonzero(allowed)]
+        mask[docnums[docnums >= 0]] = True
+        return mask
+
+    def _filter(self, allowed: np.ndarray | None) -> BitSet | None:
+        if allowed is None:
+            return None
+        mask = self._docnum_mask(allowed)
+        bits = BitSet()
+        bits.bits = array("B", np.packbits(mask, bitorder="little").tobytes())
+        return bits
+
+    def search(
+        self, q: TermQuery, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """(scores, rows, number of matching passages) for the k best matches, best first."""
+        if q.is_empty() or k <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64), 0
+        if self.scorer == "fast":
+            return self._fast_search(q, k, allowed)
+        results = self.searcher.search(
+            self._whoosh_query(q), limit=k, filter=self._filter(allowed), terms=False
+        )
+        docnums = np.array([hit.docnum for hit in results], dtype=np.int64)
+        scores = np.array([hit.score for hit in results], dtype=np.float32)
+        rows = self.rows_of_docnum[docnums] if len(docnums) else np.zeros(0, np.int64)
+        keep = rows >= 0
+        return scores[keep], rows[keep], len(results)
+
+
+def _matcher_values(m, wanted: np.ndarray | None = None):
+    """(docnums, encoded values) of a segment's posting list, a block at a time.
+
+    With ``wanted`` (sorted segment document numbers), blocks that cannot hold any of them
+    are skipped unread: their id range is known from the block headers alone.
+    """
+    if not isinstance(m, W3LeafMatcher):  # inlined short lists
+        ids, values = [], []
+        while m.is_active():
+            ids.append(m.id())
+            values.append(m.value())
+            m.next()
+        yield np.array(ids, dtype=np.int64), values
+        return
+    low = -1  # documents in this block are > the previous block's last id
+    while not m._atend:
+        high = m._maxid
+        if wanted is None or _any_between(wanted, low, high):
+            m._read_data()
+            yield np.cumsum(np.asarray(m._data[0], dtype=np.int64)), m._data[2]
+        low = high
+        m._next_block()
+
+
+def _any_between(sorted_ids: np.ndarray, low: int, high: int) -> bool:
+    """Whether any id lies in (low, high]."""
+    i = int(np.searchsorted(sorted_ids, low, side="right"))
+    return i < len(sorted_ids) and sorted_ids[i] <= high
+
+
+def _matcher_arrays(m) -> tuple[np.ndarray, np.ndarray]:
+    """All (docnums, weights) of a segment's posting list, a block at a time."""
+    if not isinstance(m, W3LeafMatcher):  # inlined short lists
+        ids, weights = [], []
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            m.next()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+    ids_parts, w_parts = [], []
+    while not m._atend:
+        m._read_data()
+        ids, weights = m._data[0], m._data[1]
+        n = m._blocklength
+        ids_parts.append(np.cumsum(np.asarray(ids, dtype=np.int64)))  # delta-coded
+        if weights is None:
+            w_parts.append(np.ones(n, np.float32))
+        elif isinstance(weights, float):
+            w_parts.append(np.full(n, weights, np.float32))
+        else:
+            w_parts.append(np.asarray(weights, dtype=np.float32))
+        m._next_block()
+    return np.concatenate(ids_parts), np.concatenate(w_parts)

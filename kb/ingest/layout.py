@@ -1,0 +1,84 @@
+"""Separate a report's front matter and sign-off from its body.
+
+Reports copied from government portals start with portal furniture (当前位置, 索引号 tables,
+发布时间, 字号 …), a title that may be broken over several lines, a document number and a
+salutation (县委、县人民政府：), and end with the signing organisation and date. None of that is
+searchable content, but it is where most metadata lives; the body is everything in between.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.ingest.headings import starts_with_label
+
+# Portal/header field lines: "索引号：…", "发布时间：2025-04-17", "| 发文机关: | xx局 |".
+HEADER_FIELD = re.compile(
+    r"索\s*引\s*号|发文机关|发布机构|发布单位|发文单位|信息来源|来\s*源|发布时间|发布日期|公开日期|"
+    r"成文日期|发文日期|文\s*号|发文字号|组配分类|主题分类|公开方式|签发人|访问次数|字号|当前位置|"
+    r"首页|扫一扫|打印|分享|网站地图|联系我们|无障碍|智能助手|搜索"
+)
+_SENTENCE = re.compile(r"[，。；]")
+_YEAR_START = re.compile(r"^(?:20\d\d|今)年")
+_DATE_LINE = re.compile(
+    r"^[（(]?\s*(?:20\d\d|二[〇○零O0][一二三四五六七八九〇○零]{2})\s*年.{1,6}日\s*[）)]?$"
+)
+_ORG_SUFFIX = re.compile(
+    r"(?:局|厅|办|办公室|委员会|委|政府|大队|支队|总队|中心|分局|党组|管理处)$"
+)
+_CLOSING = re.compile(
+    r"^(?:特此报告|此报告|特此|相关附件|附件|（此件公开发布）|（此页无正文）|抄送|联系人|联系电话)"
+)
+
+MAX_FRONT_LINES = 30
+MAX_BACK_LINES = 6
+
+
+@dataclass
+class Layout:
+    front_end: int  # offset where the body starts
+    back_start: int  # offset where the sign-off starts (== len(text) when there is none)
+    front_lines: list[str]
+    back_lines: list[str]
+
+
+def _is_body_start(line: str) -> bool:
+    """The first line that belongs to the report body: a heading or a real paragraph."""
+    if HEADER_FIELD.search(line[:12]) or line.startswith("|"):
+        return False
+    if starts_with_label(line) and len(line) > 3:
+        return True
+    if _YEAR_START.match(line) and _SENTENCE.search(line):
+        return True
+    return len(line) >= 60 and bool(_SENTENCE.search(line)) and not line.endswith("：")
+
+
+def _is_back_line(line: str) -> bool:
+    if len(line) > 40 or starts_with_label(line):
+        return False
+    return bool(_DATE_LINE.match(line) or _CLOSING.match(line) or _ORG_SUFFIX.search(line))
+
+
+def split_layout(text: str) -> Layout:
+    """Find front matter and sign-off; the body is text[front_end:back_start]."""
+    lines = text.split("\n")
+    offsets = []
+    pos = 0
+    for ln in lines:
+        offsets.append(pos)
+        pos += len(ln) + 1
+
+    first_body = next(
+        (i for i, ln in enumerate(lines[:MAX_FRONT_LINES]) if _is_body_start(ln)), None
+    )
+    if first_body is None:  # no recognisable body start: keep everything as body
+        first_body = 0
+    back = len(lines)
+    while back - 1 > first_body and len(lines) - (back - 1) <= MAX_BACK_LINES:
+        if not _is_back_line(lines[back - 1]):
+            break
+        back -= 1
+    front_end = offsets[first_body] if first_body < len(lines) else len(text)
+    back_start = offsets[back] if back < len(lines) else len(text)
+    return Layout(front_end, back_start, lines[:first_body], lines[back:])

@@ -1,0 +1,267 @@
+"""The corpus store: reports, sections and passages in one SQLite file.
+
+SQLite because it is embedded, transactional and readable by any tool: every report is
+replaced in a single transaction, so an interrupted ingest leaves each report either fully
+old or fully new, never half-written. The indexes are built from this store and record its
+fingerprint, which is how `kb check` knows they agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.core.models import Heading, Passage, Report, ReportMeta, Section
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS reports (
+    id TEXT PRIMARY KEY,
+    source TEXT UNIQUE NOT NULL,
+    format TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    meta_json TEXT NOT NULL,
+    warnings_json TEXT NOT NULL,
+    title TEXT, org TEXT, province TEXT, city TEXT, county TEXT, level TEXT,
+    dept_kind TEXT, year INTEGER, pub_date TEXT, doc_number TEXT, source_url TEXT
+);
+CREATE TABLE IF NOT EXISTS sections (
+    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    level INTEGER, style TEXT, number INTEGER, label TEXT, title TEXT,
+    heading_start INTEGER, heading_end INTEGER,
+    path_json TEXT NOT NULL, kind TEXT NOT NULL,
+    body_start INTEGER NOT NULL, body_end INTEGER NOT NULL,
+    PRIMARY KEY (report_id, ord)
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    heading_path_json TEXT NOT NULL,
+    section_kind TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_report ON passages(report_id, position);
+"""
+
+_META_COLUMNS = ReportMeta.field_names()
+
+
+@dataclass
+class IndexedPassage:
+    """A passage joined with the report metadata the indexes need for filters and display."""
+
+    passage: Passage
+    report: ReportMeta
+    source: str
+
+
+class CorpusStore:
+    """Read/write access to the corpus SQLite file."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.executescript(_SCHEMA)
+        self.db.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+        )
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.db:
+            yield self.db
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def upsert_report(self, report: Report) -> None:
+        """Replace one report with everything under it, atomically."""
+        meta = report.meta
+        with self.transaction() as db:
+            db.execute("DELETE FROM reports WHERE source = ? OR id = ?", (report.source, report.id))
+            db.execute(
+                f"INSERT INTO reports (id, source, format, content_hash, text, meta_json, warnings_json, "
+                f"{', '.join(_META_COLUMNS)}) VALUES ({', '.join('?' * (7 + len(_META_COLUMNS)))})",
+                (
+                    report.id,
+                    report.source,
+                    report.format,
+                    report.content_hash,
+                    report.text,
+                    json.dumps(meta.to_dict(), ensure_ascii=False),
+                    json.dumps(report.warnings, ensure_ascii=False),
+                    *(getattr(meta, c) for c in _META_COLUMNS),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO sections VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [_section_row(report.id, i, s) for i, s in enumerate(report.sections)],
+            )
+            db.executemany(
+                "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        p.id,
+                        p.report_id,
+                        p.position,
+                        p.start,
+                        p.end,
+                        p.text,
+                        json.dumps(p.heading_path, ensure_ascii=False),
+                        p.section_kind,
+                    )
+                    for p in report.passages
+                ],
+            )
+
+    def delete_report(self, source: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM reports WHERE source = ?", (source,))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def content_hashes(self) -> dict[str, str]:
+        """source → content hash of every stored report (drives incremental ingest)."""
+        return dict(self.db.execute("SELECT source, content_hash FROM reports").fetchall())
+
+    def report_rows(self) -> list[sqlite3.Row]:
+        """Metadata rows of all reports (no text), ordered by source."""
+        cols = ", ".join(["id", "source", "format", "warnings_json", *_META_COLUMNS])
+        return self.db.execute(f"SELECT {cols} FROM reports ORDER BY source").fetchall()
+
+    def get_report(self, report_id: str, with_passages: bool = True) -> Report | None:
+        row = self.db.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if row is None:
+            return None
+        sections = [
+            _row_section(r)
+            for r in self.db.execute(
+                "SELECT * FROM sections WHERE report_id = ? ORDER BY ord", (report_id,)
+            )
+        ]
+        passages = (
+            [
+                _row_passage(r)
+                for r in self.db.execute(
+                    "SELECT * FROM passages WHERE report_id = ? ORDER BY position", (report_id,)
+                )
+            ]
+            if with_passages
+            else []
+        )
+        return Report(
+            id=row["id"],
+            source=row["source"],
+            format=row["format"],
+            content_hash=row["content_hash"],
+            text=row["text"],
+            meta=ReportMeta.from_dict(json.loads(row["meta_json"])),
+            sections=sections,
+            passages=passages,
+            warnings=json.loads(row["warnings_json"]),
+        )
+
+    def get_passages(self, ids: list[str]) -> dict[str, Passage]:
+        """Passages by id (missing ids are simply absent from the result)."""
+        out: dict[str, Passage] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = f"SELECT * FROM passages WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update((r["id"], _row_passage(r)) for r in self.db.execute(q, chunk))
+        return out
+
+    def iter_indexed_passages(self) -> Iterator[IndexedPassage]:
+        """Every passage with its report's metadata, in a stable order (report source, position)."""
+        metas = {
+            r["id"]: (ReportMeta.from_dict(json.loads(r["meta_json"])), r["source"])
+            for r in self.db.execute("SELECT id, source, meta_json FROM reports")
+        }
+        rows = self.db.execute(
+            "SELECT p.* FROM passages p JOIN reports r ON r.id = p.report_id "
+            "ORDER BY r.source, p.position"
+        )
+        for r in rows:
+            meta, source = metas[r["report_id"]]
+            yield IndexedPassage(_row_passage(r), meta, source)
+
+    def passage_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+
+    def fingerprint(self) -> str:
+        """Hash of every report's content hash and every passage id: changes iff the corpus does."""
+        h = hashlib.sha256()
+        for source, content_hash in sorted(self.content_hashes().items()):
+            h.update(f"{source}\x00{content_hash}\n".encode())
+        for (pid,) in self.db.execute("SELECT id FROM passages ORDER BY id"):
+            h.update(pid.encode())
+        return h.hexdigest()[:16]
+
+    def section_kind_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT section_kind, COUNT(*) FROM passages GROUP BY section_kind")
+        return dict(rows.fetchall())
+
+
+def _section_row(report_id: str, i: int, s: Section) -> tuple:
+    h = s.heading
+    return (
+        report_id,
+        i,
+        h.level if h else 0,
+        h.style if h else None,
+        h.number if h else None,
+        h.label if h else None,
+        h.title if h else None,
+        h.start if h else None,
+        h.end if h else None,
+        json.dumps(s.path, ensure_ascii=False),
+        s.kind,
+        s.body_start,
+        s.body_end,
+    )
+
+
+def _row_section(r: sqlite3.Row) -> Section:
+    heading = None
+    if r["style"] is not None:
+        heading = Heading(
+            level=r["level"],
+            style=r["style"],
+            number=r["number"],
+            label=r["label"],
+            title=r["title"],
+            start=r["heading_start"],
+            end=r["heading_end"],
+            body_start=r["body_start"],
+        )
+    return Section(heading, json.loads(r["path_json"]), r["kind"], r["body_start"], r["body_end"])
+
+
+def _row_passage(r: sqlite3.Row) -> Passage:
+    return Passage(
+        id=r["id"],
+        report_id=r["report_id"],
+        position=r["position"],
+        start=r["start"],
+        end=r["end"],
+        text=r["text"],
+        heading_path=json.loads(r["heading_path_json"]),
+        section_kind=r["section_kind"],
+    )

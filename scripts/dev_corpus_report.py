@@ -26,6 +26,7 @@ from pathlib import Path
 
 from kb.core.models import Passage, Report
 from kb.ingest.headings import starts_with_label
+from kb.ingest.orgs import ENDS_AS_ORG
 from kb.ingest.parse import parse_report
 from kb.ingest.passages import HARD_MAX_CHARS
 from kb.ingest.readers import ReadError, read_document
@@ -39,7 +40,6 @@ YEARS = range(2019, 2026)
 # A passage shorter than this (other than a file's truncated last one) is a fragment.
 MIN_PASSAGE_CHARS = 20
 _SENTENCE_END = re.compile(r"[。！？；：…!?;:][”’」』）)》】]*$")
-_ORG = re.compile(r"(?:局|厅|办|办公室|委员会|委|政府|大队|支队|总队|中心|分局|党组|管理处)$")
 # An org that starts with a bare level word ("市应急管理局") is missing its place name.
 _UNQUALIFIED_ORG = re.compile(r"^[省市县区州]")
 # How a report refers to its author when it never names it.
@@ -85,7 +85,7 @@ def check_report(report: Report) -> list[str]:
         problems.append(
             "发文机关未识别" + (f"（开头只称“{self_named.group(0)}”）" if self_named else "")
         )
-    elif not _ORG.search(meta.org) or meta.org.startswith("在"):
+    elif not ENDS_AS_ORG.search(meta.org) or meta.org.startswith("在"):
         problems.append(f"发文机关有误（{meta.org}）")
     elif _UNQUALIFIED_ORG.match(meta.org):
         problems.append(f"发文机关缺地名（{meta.org}）")

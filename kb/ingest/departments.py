@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from kb.ingest.orgs import ORG_SUFFIX, UNIT_SUFFIX
+
 DEPT_KINDS: tuple[str, ...] = (
     "应急管理",
     "人防/国防动员",
@@ -112,11 +114,9 @@ _TEXT_MIN = 3  # a text-only winner needs this many keyword hits …
 _TEXT_RATIO = 2.0  # … and this many times the runner-up's
 
 # Department-like noun phrases near the start of a report ("市应急管理局", "我局" is skipped).
-_HEAD_PHRASE = re.compile(
-    r"[\u4e00-\u9fff（）()]{2,20}?(?:局|厅|办公室|委员会|办|大队|支队|分局|人民政府)(?!的|指导|领导)"
-)
+_HEAD_PHRASE = re.compile(rf"[\u4e00-\u9fff（）()]{{2,20}}?{ORG_SUFFIX}(?!的|指导|领导)")
 # Something that looks like a department name even if its kind is not in the vocabulary.
-_DEPT_SUFFIX = re.compile(r"(?:局|厅|办|办公室|委员会|委|大队|支队|总队|中心|处|站|所|院|党组)\)?$")
+_DEPT_SUFFIX = re.compile(rf"{UNIT_SUFFIX}\)?$")
 
 
 def _kind_in_name(name: str) -> str | None:

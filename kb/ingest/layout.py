@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from kb.ingest.headings import starts_with_label
+from kb.ingest.orgs import ENDS_AS_ORG
 
 # Portal/header field lines: "索引号：…", "发布时间：2025-04-17", "| 发文机关: | xx局 |".
 HEADER_FIELD = re.compile(
@@ -23,9 +24,6 @@ _SENTENCE = re.compile(r"[，。；]")
 _YEAR_START = re.compile(r"^(?:20\d\d|今)年")
 _DATE_LINE = re.compile(
     r"^[（(]?\s*(?:20\d\d|二[〇○零O0][一二三四五六七八九〇○零]{2})\s*年.{1,6}日\s*[）)]?$"
-)
-_ORG_SUFFIX = re.compile(
-    r"(?:局|厅|办|办公室|委员会|委|政府|大队|支队|总队|中心|分局|党组|管理处)$"
 )
 _CLOSING = re.compile(
     r"^(?:特此报告|此报告|特此|相关附件|附件|（此件公开发布）|（此页无正文）|抄送|联系人|联系电话)"
@@ -57,7 +55,7 @@ def _is_body_start(line: str) -> bool:
 def _is_back_line(line: str) -> bool:
     if len(line) > 40 or starts_with_label(line):
         return False
-    return bool(_DATE_LINE.match(line) or _CLOSING.match(line) or _ORG_SUFFIX.search(line))
+    return bool(_DATE_LINE.match(line) or _CLOSING.match(line) or ENDS_AS_ORG.search(line))
 
 
 def split_layout(text: str) -> Layout:

@@ -17,20 +17,20 @@ import re
 from kb.core.models import ReportMeta
 from kb.ingest.departments import department_kind
 from kb.ingest.layout import HEADER_FIELD, Layout
+from kb.ingest.orgs import ORG_SUFFIX
 from kb.ingest.regions import resolve_region
 
-_ORG_SUFFIX = r"(?:局|厅|办|办公室|委员会|委|政府|大队|支队|总队|中心|分局|党组|管理处)"
 # An alias in brackets may follow the org: 金华市应急管理局(人防办)关于2020年度……
 _ORG_IN_TITLE = re.compile(
-    rf"^(?P<org>[\u4e00-\u9fff（）()]{{2,40}}?{_ORG_SUFFIX})(?:[（(][^）)]{{1,12}}[）)])?(?=关于|20\d\d|$)"
+    rf"^(?P<org>[\u4e00-\u9fff（）()]{{2,40}}?{ORG_SUFFIX})(?:[（(][^）)]{{1,12}}[）)])?(?=关于|20\d\d|$)"
 )
-_ORG_LINE = re.compile(rf"^[\u4e00-\u9fff（）()]{{2,40}}{_ORG_SUFFIX}$")
+_ORG_LINE = re.compile(rf"^[\u4e00-\u9fff（）()]{{2,40}}{ORG_SUFFIX}$")
 # "2023年，在市委……领导下，在市依法治市办……指导下，许昌市生态环境局……": every 在-clause is
 # skipped (an org after 在 is the supervisor, not the author). Without a comma after the year
 # "2024年法治政府建设……" must not yield the org 法治政府.
 _ORG_SUBJECT = re.compile(
     rf"^(?:(?P<year>20\d\d)年(?:度|以来)?|今年以来)，?(?:在[^，。]{{2,60}}，)*"
-    rf"(?:我局|(?!在|法治|依法)(?P<org>[\u4e00-\u9fff（）]{{2,40}}?{_ORG_SUFFIX}))"
+    rf"(?:我局|(?!在|法治|依法)(?P<org>[\u4e00-\u9fff（）]{{2,40}}?{ORG_SUFFIX}))"
 )
 _TITLE_WORD = re.compile(r"法治|依法行政|报告|总结")
 _TITLE_END = re.compile(r"(?:报告|总结|情况|工作)$")

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from kb.ingest.orgs import ORG_SUFFIX
+
 _TSV = Path(__file__).resolve().parent / "data" / "regions.tsv"
 
 # Level of the organisation by the kind of its own unit.
@@ -80,12 +82,12 @@ _TOWNSHIP = re.compile(
 # The organisation as the subject near the start of a report: "2021年，市应急管理局坚持……".
 _SUBJECT = re.compile(
     r"(?:^|[，,。；;：:\s、年来】])(?:中共)?(省|市(?!场)|州|县|区)"
-    r"([\u4e00-\u9fff]{1,14}?(?:局|厅|办公室|委员会|办|委|大队|支队|中心))"
+    rf"([\u4e00-\u9fff]{{1,14}}?{ORG_SUFFIX})"
     r"(?![的和、])"
 )
 # A named organisation at the start of a line or sentence (see _named_org_in_head).
 _ORG_PHRASE = re.compile(
-    r"\s*([\u4e00-\u9fff]{2,24}?(?:局|厅|办公室|委员会|办|大队|支队|人民政府|政府))"
+    rf"\s*([\u4e00-\u9fff]{{2,24}}?{ORG_SUFFIX})"
     r"(?=关于|20\d\d|[0-9０-９]|坚持|深入|全面|认真|始终|在|以|紧紧|按照|围绕|扎实|\s|$|[，,（(])"
 )
 # Its own party committee and government, as addressee ("县委、县人民政府：") or as leadership
@@ -93,7 +95,7 @@ _ORG_PHRASE = re.compile(
 _OWN_GOVERNMENT = re.compile(r"(?:^|\n|在)\s*(?:中共)?(省|市|州|县|区)委[、，,]?\s*\1(?:人民)?政府")
 
 # A department right after a place name: 长治市交通运输局, 广东省应急管理厅.
-_DEPT_AFTER = re.compile(r"[\u4e00-\u9fff]{0,8}?(?:局|厅|委员会|办公室)")
+_DEPT_AFTER = re.compile(rf"[\u4e00-\u9fff]{{0,8}}?{ORG_SUFFIX}")
 
 # First characters of township words (镇, 乡, 街道, 村, 社区) after a would-be county short form.
 _TOWNSHIP_START = frozenset("镇乡街村社")

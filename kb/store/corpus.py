@@ -3,7 +3,8 @@
 SQLite because it is embedded, transactional and readable by any tool: every report is
 replaced in a single transaction, so an interrupted ingest leaves each report either fully
 old or fully new, never half-written. The indexes are built from this store and record its
-fingerprint, which is how `kb check` knows they agree.
+fingerprint, which is how `kb check` knows they agree. Connections and locking follow
+:mod:`kb.store.sqlite`, so one store serves every thread of a server.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.core.models import Heading, Passage, Report, ReportMeta, Section
+from kb.store.sqlite import Database
 
 SCHEMA_VERSION = "1"
 
@@ -71,24 +73,15 @@ class CorpusStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.executescript(_SCHEMA)
-        self.db.execute(
-            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-        )
-        self.db.commit()
+        self.database = Database(self.path, _SCHEMA, SCHEMA_VERSION)
 
     def close(self) -> None:
-        self.db.close()
+        self.database.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self.db:
-            yield self.db
+        with self.database.write() as db:
+            yield db
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -140,33 +133,37 @@ class CorpusStore:
 
     def content_hashes(self) -> dict[str, str]:
         """source → content hash of every stored report (drives incremental ingest)."""
-        return dict(self.db.execute("SELECT source, content_hash FROM reports").fetchall())
+        with self.database.read() as db:
+            return dict(db.execute("SELECT source, content_hash FROM reports").fetchall())
 
     def report_rows(self) -> list[sqlite3.Row]:
         """Metadata rows of all reports (no text), ordered by source."""
         cols = ", ".join(["id", "source", "format", "warnings_json", *_META_COLUMNS])
-        return self.db.execute(f"SELECT {cols} FROM reports ORDER BY source").fetchall()
+        with self.database.read() as db:
+            return db.execute(f"SELECT {cols} FROM reports ORDER BY source").fetchall()
 
     def get_report(self, report_id: str, with_passages: bool = True) -> Report | None:
-        row = self.db.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
-        if row is None:
-            return None
-        sections = [
-            _row_section(r)
-            for r in self.db.execute(
-                "SELECT * FROM sections WHERE report_id = ? ORDER BY ord", (report_id,)
-            )
-        ]
-        passages = (
-            [
-                _row_passage(r)
-                for r in self.db.execute(
-                    "SELECT * FROM passages WHERE report_id = ? ORDER BY position", (report_id,)
+        with self.database.read() as db:
+            row = db.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+            if row is None:
+                return None
+            sections = [
+                _row_section(r)
+                for r in db.execute(
+                    "SELECT * FROM sections WHERE report_id = ? ORDER BY ord", (report_id,)
                 )
             ]
-            if with_passages
-            else []
-        )
+            passages = (
+                [
+                    _row_passage(r)
+                    for r in db.execute(
+                        "SELECT * FROM passages WHERE report_id = ? ORDER BY position",
+                        (report_id,),
+                    )
+                ]
+                if with_passages
+                else []
+            )
         return Report(
             id=row["id"],
             source=row["source"],
@@ -182,41 +179,56 @@ class CorpusStore:
     def get_passages(self, ids: list[str]) -> dict[str, Passage]:
         """Passages by id (missing ids are simply absent from the result)."""
         out: dict[str, Passage] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            q = f"SELECT * FROM passages WHERE id IN ({','.join('?' * len(chunk))})"
-            out.update((r["id"], _row_passage(r)) for r in self.db.execute(q, chunk))
+        with self.database.read() as db:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                q = f"SELECT * FROM passages WHERE id IN ({','.join('?' * len(chunk))})"
+                out.update((r["id"], _row_passage(r)) for r in db.execute(q, chunk))
         return out
 
     def iter_indexed_passages(self) -> Iterator[IndexedPassage]:
         """Every passage with its report's metadata, in a stable order (report source, position)."""
-        metas = {
-            r["id"]: (ReportMeta.from_dict(json.loads(r["meta_json"])), r["source"])
-            for r in self.db.execute("SELECT id, source, meta_json FROM reports")
-        }
-        rows = self.db.execute(
-            "SELECT p.* FROM passages p JOIN reports r ON r.id = p.report_id "
-            "ORDER BY r.source, p.position"
-        )
+        with self.database.read() as db:
+            metas = {
+                r["id"]: (ReportMeta.from_dict(json.loads(r["meta_json"])), r["source"])
+                for r in db.execute("SELECT id, source, meta_json FROM reports")
+            }
+            rows = db.execute(
+                "SELECT p.* FROM passages p JOIN reports r ON r.id = p.report_id "
+                "ORDER BY r.source, p.position"
+            ).fetchall()
         for r in rows:
             meta, source = metas[r["report_id"]]
             yield IndexedPassage(_row_passage(r), meta, source)
 
     def passage_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        with self.database.read() as db:
+            return db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+
+    def passage_ids(self) -> set[str]:
+        with self.database.read() as db:
+            return {pid for (pid,) in db.execute("SELECT id FROM passages")}
 
     def fingerprint(self) -> str:
         """Hash of every report's content hash and every passage id: changes iff the corpus does."""
         h = hashlib.sha256()
-        for source, content_hash in sorted(self.content_hashes().items()):
-            h.update(f"{source}\x00{content_hash}\n".encode())
-        for (pid,) in self.db.execute("SELECT id FROM passages ORDER BY id"):
-            h.update(pid.encode())
+        with self.database.read() as db:
+            for source, content_hash in sorted(self.content_hashes().items()):
+                h.update(f"{source}\x00{content_hash}\n".encode())
+            for (pid,) in db.execute("SELECT id FROM passages ORDER BY id"):
+                h.update(pid.encode())
         return h.hexdigest()[:16]
 
     def section_kind_counts(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT section_kind, COUNT(*) FROM passages GROUP BY section_kind")
-        return dict(rows.fetchall())
+        with self.database.read() as db:
+            q = "SELECT section_kind, COUNT(*) FROM passages GROUP BY section_kind"
+            return dict(db.execute(q).fetchall())
+
+    def passage_counts(self) -> dict[str, int]:
+        """Passages per report id."""
+        with self.database.read() as db:
+            q = "SELECT report_id, COUNT(*) FROM passages GROUP BY report_id"
+            return dict(db.execute(q).fetchall())
 
 
 def _section_row(report_id: str, i: int, s: Section) -> tuple:

@@ -102,7 +102,7 @@ def load_queries(path: str | Path) -> list[EvalQuery]:
     Filters are checked here with the search API's own parser, so a typo in a filter name's
     value fails before an hour of evaluation, naming the line.
     """
-    from kb.search.filters import FILTER_NAMES, FilterError, Filters
+    from kb.search.filters import FilterError, Filters, filter_names
 
     out: list[EvalQuery] = []
     seen: dict[str, int] = {}
@@ -118,10 +118,10 @@ def load_queries(path: str | Path) -> list[EvalQuery]:
         filters = obj.get("filters") or {}
         if not isinstance(filters, dict):
             raise EvalError(f"{where}：filters 应为一个 JSON 对象")
-        unknown = sorted(set(filters) - set(FILTER_NAMES))
+        unknown = sorted(set(filters) - set(filter_names()))
         if unknown:
             raise EvalError(
-                f"{where}：未知的筛选条件 {unknown[0]!r}（可选：{'、'.join(FILTER_NAMES)}）"
+                f"{where}：未知的筛选条件 {unknown[0]!r}（可选：{'、'.join(filter_names())}）"
             )
         try:
             Filters.from_params(filters)

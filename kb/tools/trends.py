@@ -37,6 +37,7 @@ import numpy as np
 from indexer.analyzer import fold
 from indexer.lexical.whoosh import TermQuery
 from indexer.rows import RowTable
+from kb.core import fields
 from kb.core.models import Passage
 from kb.search import highlight
 from kb.search.filters import Filters
@@ -54,12 +55,12 @@ EXACT_ROWS_MAX = 1_000_000
 SEMANTIC_TOP_N = 20_000
 _CHUNK = 65_536
 
-# dimension (= filter parameter) -> (row table column, label)
-DIMENSIONS: dict[str, tuple[str, str]] = {
-    "year": ("year", "年度"),
-    "province": ("province", "省份"),
-    "dept": ("dept_kind", "部门类别"),
-}
+
+
+def dimensions() -> dict[str, str]:
+    """Trend dimensions (filter parameter → label): the registry's trend fields."""
+    return {f.name: f.label for f in fields.trends()}
+
 
 RULE = (
     "一个段落与检索词的语义相似度（向量余弦）不低于阈值，或段落原文包含检索词分析出的全部词语"
@@ -178,10 +179,11 @@ class Bucket:
 
 
 def _column(rows: RowTable, dim: str) -> tuple[np.ndarray, list[str] | None]:
-    column = DIMENSIONS[dim][0]
-    if column == "year":
+    f = fields.by_name(dim)
+    assert f is not None
+    if f.match == "year":
         return rows.year.astype(np.int64), None
-    return rows.codes[column].astype(np.int64), rows.vocab[column]
+    return rows.codes[f.column].astype(np.int64), rows.vocab[f.column]
 
 
 def _reports_per_code(codes: np.ndarray, reports: np.ndarray) -> dict[int, int]:
@@ -205,7 +207,7 @@ def tally(
     report_codes = rows.codes["report_id"].astype(np.int64)
     counts: dict[str, list[Bucket]] = {}
     unknown: dict[str, dict[str, int]] = {}
-    for dim in DIMENSIONS:
+    for dim in dimensions():
         codes, labels = _column(rows, dim)
         total = _reports_per_code(codes[scope], report_codes[scope])
         reports = _reports_per_code(codes[matched], report_codes[matched])
@@ -276,7 +278,7 @@ class Trends:
                 "reports_in_scope": self.scope_reports,
                 "passages_in_scope": self.scope_passages,
             },
-            "labels": {dim: label for dim, (_c, label) in DIMENSIONS.items()},
+            "labels": dimensions(),
             "counts": {dim: [b.to_dict() for b in buckets] for dim, buckets in self.counts.items()},
             "unknown": self.unknown,
             "notes": self.notes,

@@ -1,0 +1,54 @@
+"""CSV export of a result list: one row per hit, opened correctly by Excel and WPS.
+
+Takes hit dictionaries (the JSON form of a hit, ``Hit.to_dict()``), so the web page, the API
+and any script export exactly what they show.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kb.render.citation import citation
+
+CSV_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rank", "序号"),
+    ("org", "发文机关"),
+    ("year", "年度"),
+    ("province", "省份"),
+    ("city", "城市"),
+    ("county", "区县"),
+    ("dept_kind", "部门类别"),
+    ("title", "报告标题"),
+    ("section_kind", "章节类型"),
+    ("heading_path", "标题路径"),
+    ("text", "段落原文"),
+    ("citation", "引用"),
+    ("report", "来源文件"),
+    ("source_url", "原文链接"),
+    ("passage_id", "段落编号"),
+)
+# A cell starting with one of these is a formula to Excel/WPS; a leading ' keeps it text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = " > ".join(str(v) for v in value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(hits: Iterable[Mapping[str, Any]]) -> str:
+    """CSV text with a UTF-8 BOM so Excel and WPS open the Chinese correctly."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([label for _key, label in CSV_COLUMNS])
+    for hit in hits:
+        row = {**hit, "citation": citation(hit)}
+        writer.writerow([_cell(row.get(key)) for key, _label in CSV_COLUMNS])
+    return "\ufeff" + buf.getvalue()

@@ -1,0 +1,494 @@
+"""The case collections database (案例集): collections, their items and what each item saved.
+
+Collections live in their own SQLite file (``<data_dir>/collections.sqlite``), apart from the
+corpus store and the index builds: re-ingesting, rebuilding or updating the indexes never
+touches it. Each saved item keeps a snapshot of the passage — its text and everything a
+citation needs — so a collection stays usable when the corpus changes under it. On reading, the
+snapshot is compared with the corpus: a passage whose text changed, or that is gone, is marked
+(``changed`` / ``missing``) and still shown with the saved text.
+
+Every write is one ``BEGIN IMMEDIATE`` transaction on its own connection: SQLite takes the
+write lock before the first read, so two requests adding items at once can never compute the
+same next position (the UNIQUE constraints would reject it anyway) and a failed request leaves
+nothing half-written.
+"""
+
+
+import json
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kb.render.citation import citation
+from kb.store.sqlite import Database
+from kb.render.export import citation, http_url, md_line, md_text
+
+FILE_NAME = "collections.sqlite"
+NAME_MAX = 60
+NOTE_MAX = 500
+SCHEMA_VERSION = "1"
+# Row ids SQLite can hold (INTEGER PRIMARY KEY is a signed 64-bit rowid, assigned from 1 up).
+ID_MAX = 2**63 - 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS collections (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+    id INTEGER PRIMARY KEY,
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    passage_id TEXT NOT NULL,
+    report_id TEXT NOT NULL,
+    saved_text TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    org TEXT,
+    year INTEGER,
+    title TEXT,
+    section_kind TEXT,
+    heading_path_json TEXT NOT NULL DEFAULT '[]',
+    source_url TEXT,
+    doc_number TEXT,
+    report TEXT,
+    region TEXT,
+    added TEXT NOT NULL,
+    UNIQUE (collection_id, position),
+    UNIQUE (collection_id, passage_id)
+);
+CREATE INDEX IF NOT EXISTS items_collection ON items(collection_id, position);
+"""
+
+# Item status against the current corpus.
+OK, CHANGED, MISSING = "ok", "changed", "missing"
+STATUS_LABELS = {OK: "", CHANGED: "原文已变化", MISSING: "原报告已移除"}
+STATUS_NOTES = {
+    OK: "",
+    CHANGED: "原报告已更新，此段落已改动或不复存在；以下为加入案例集时保存的原文。",
+    MISSING: "原报告已不在知识库中；以下为加入案例集时保存的原文。",
+}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+class CollectionError(ValueError):
+    """A request the collections cannot honour; ``status`` is the HTTP status to answer with
+    and the message (Chinese) says what to do."""
+
+    def __init__(self, status: int, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+
+
+def default_path(cfg: Config) -> Path:
+    """Next to the corpus store, outside ``index/`` where builds are replaced."""
+    return cfg.data_path / FILE_NAME
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+def _stamp() -> str:
+    """Export time as a reader writes it: 2025-03-01 14:05."""
+    return datetime.now().strftime("%Y-%m-%d %H:%M")
+
+
+# -- validation --------------------------------------------------------------------------------
+
+
+def validate_name(raw: object) -> str:
+    """A collection name: 1–60 characters, not blank, no control characters.
+
+    NFKC and collapsed spaces, so 「案例 一」 and 「案例　一」 are one name, not two look-alikes.
+    """
+    if raw is None:
+        raise CollectionError(400, "请填写案例集名称", "name")
+    if not isinstance(raw, str):
+        # A JSON number or list is a client bug; "please fill in" would send its author looking
+        # for a missing field.
+        raise CollectionError(400, "案例集名称（name）应为文字", "name")
+    if _CONTROL.search(raw.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
+        raise CollectionError(400, "案例集名称不能包含控制字符", "name")
+    name = " ".join(unicodedata.normalize("NFKC", raw).split())
+    if not name:
+        raise CollectionError(400, "请填写案例集名称（不能为空白）", "name")
+    if len(name) > NAME_MAX:
+        raise CollectionError(
+            400, f"案例集名称不能超过 {NAME_MAX} 个字（现为 {len(name)} 个）", "name"
+        )
+    return name
+
+
+def validate_passage_id(raw: object) -> str:
+    """The passage to save, as sent: required and text. Checked before the corpus is asked, so
+    a missing id is not "passage '' not found" and a JSON list or object is not searched for."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise CollectionError(400, "请提供 passage_id（段落编号）", "passage_id")
+    if not isinstance(raw, str):
+        raise CollectionError(400, "passage_id（段落编号）应为文字", "passage_id")
+    return raw.strip()
+
+
+def validate_note(raw: object) -> str:
+    """A note: up to 500 characters; line breaks kept, other control characters refused."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise CollectionError(400, "说明（note）应为文字", "note")
+    note = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if _CONTROL.search(note.replace("\t", " ")):
+        raise CollectionError(400, "说明不能包含控制字符", "note")
+    if len(note) > NOTE_MAX:
+        raise CollectionError(400, f"说明不能超过 {NOTE_MAX} 个字（现为 {len(note)} 个）", "note")
+    return note
+
+
+# -- records -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """What is saved of a passage: its text and everything its citation needs."""
+
+    passage_id: str
+    report_id: str
+    text: str
+    org: str | None = None
+    year: int | None = None
+    title: str | None = None
+    section_kind: str | None = None
+    heading_path: list[str] = field(default_factory=list)
+    source_url: str | None = None
+    doc_number: str | None = None
+    report: str | None = None  # source file name
+    region: str | None = None
+
+
+@dataclass
+class Item:
+    id: int
+    collection_id: int
+    position: int
+    snapshot: Snapshot
+    note: str
+    added: str
+    status: str = OK
+
+    def citation(self) -> str:
+        return citation(asdict(self.snapshot))
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.snapshot
+        return {
+            "id": self.id,
+            "position": self.position,
+            **asdict(s),
+            "saved_text": s.text,
+            "note": self.note,
+            "added": self.added,
+            "status": self.status,
+            "status_note": STATUS_NOTES[self.status],
+            "citation": self.citation(),
+        }
+
+
+@dataclass
+class Collection:
+    id: int
+    name: str
+    created: str
+    updated: str
+    count: int = 0
+    items: list[Item] = field(default_factory=list)
+
+    def to_dict(self, with_items: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "created": self.created,
+            "updated": self.updated,
+            "count": self.count,
+        }
+        if with_items:
+            out["items"] = [i.to_dict() for i in self.items]
+            out["changed"] = sum(i.status != OK for i in self.items)
+        return out
+
+
+def _item(r: sqlite3.Row) -> Item:
+    snap = Snapshot(
+        passage_id=r["passage_id"],
+        report_id=r["report_id"],
+        text=r["saved_text"],
+        org=r["org"],
+        year=r["year"],
+        title=r["title"],
+        section_kind=r["section_kind"],
+        heading_path=json.loads(r["heading_path_json"]),
+        source_url=r["source_url"],
+        doc_number=r["doc_number"],
+        report=r["report"],
+        region=r["region"],
+    )
+    return Item(r["id"], r["collection_id"], r["position"], snap, r["note"], r["added"])
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+
+def _storable(row_id: int) -> bool:
+    """Whether an id can name a row at all: ids outside 1..2**63-1 are "not found"."""
+    return 1 <= row_id <= ID_MAX
+
+
+class CollectionStore:
+    """The collections database. Cheap to create: every call opens its own connection, so one
+    instance serves any number of threads."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as db:
+            db.execute("PRAGMA journal_mode = WAL")
+            # executescript commits whatever is open first, so the script brings its own
+            # transaction: two processes creating the file at once both succeed.
+            db.executescript(
+                f"BEGIN IMMEDIATE;{_SCHEMA}INSERT OR IGNORE INTO meta "
+                f"VALUES ('schema_version', '{SCHEMA_VERSION}');COMMIT;"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA busy_timeout = 30000")
+        return db
+
+    @staticmethod
+    @contextmanager
+    def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, holding SQLite's write lock from its first statement."""
+        with closing(self._connect()) as db, self._transaction(db):
+            yield db
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for reads that take several statements."""
+        with closing(self._connect()) as db:
+            db.execute("BEGIN")
+            try:
+                yield db
+            finally:
+                db.execute("COMMIT")
+
+    # -- collections ---------------------------------------------------------------------------
+
+    def list_collections(self) -> list[Collection]:
+        """Every collection, most recently changed first, with its item count."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT c.*, (SELECT COUNT(*) FROM items i WHERE i.collection_id = c.id) AS n "
+                "FROM collections c ORDER BY c.updated DESC, c.id DESC"
+            ).fetchall()
+        return [Collection(r["id"], r["name"], r["created"], r["updated"], r["n"]) for r in rows]
+
+    def _get(self, db: sqlite3.Connection, cid: int) -> sqlite3.Row:
+        # An id SQLite cannot even hold (a URL can carry any number) is simply not there;
+        # binding it would raise OverflowError, a 500 instead of the 404 it deserves.
+        row = (
+            db.execute("SELECT * FROM collections WHERE id = ?", (cid,)).fetchone()
+            if _storable(cid)
+            else None
+        )
+        if row is None:
+            raise CollectionError(404, f"找不到案例集 {cid}")
+        return row
+
+    def get(self, cid: int) -> Collection:
+        """A collection with its items in order (statuses not yet checked: see check_status)."""
+        with self._read() as db:
+            row = self._get(db, cid)
+            items = [
+                _item(r)
+                for r in db.execute(
+                    "SELECT * FROM items WHERE collection_id = ? ORDER BY position", (cid,)
+                )
+            ]
+        return Collection(row["id"], row["name"], row["created"], row["updated"], len(items), items)
+
+    def create(self, name: object) -> Collection:
+        name = validate_name(name)
+        now = _now()
+        with self._write() as db:
+            self._unique(db, name)
+            cur = db.execute(
+                "INSERT INTO collections (name, created, updated) VALUES (?, ?, ?)",
+                (name, now, now),
+            )
+            cid = int(cur.lastrowid or 0)
+        return Collection(cid, name, now, now)
+
+    def rename(self, cid: int, name: object) -> Collection:
+        name = validate_name(name)
+        with self._write() as db:
+            self._get(db, cid)
+            self._unique(db, name, cid)
+            db.execute(
+                "UPDATE collections SET name = ?, updated = ? WHERE id = ?", (name, _now(), cid)
+            )
+        return self.get(cid)
+
+    @staticmethod
+    def _unique(db: sqlite3.Connection, name: str, cid: int | None = None) -> None:
+        row = db.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()
+        if row is not None and row["id"] != cid:
+            raise CollectionError(409, f"已有名为「{name}」的案例集，请换一个名称", "name")
+
+    def delete(self, cid: int) -> None:
+        with self._write() as db:
+            self._get(db, cid)
+            db.execute("DELETE FROM collections WHERE id = ?", (cid,))
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def add_item(self, cid: int, snap: Snapshot, note: object = "") -> Item:
+        """Append a passage; refused (409) when the collection already holds it."""
+        note = validate_note(note)
+        now = _now()
+        with self._write() as db:
+            name = self._get(db, cid)["name"]
+            dup = db.execute(
+                "SELECT id FROM items WHERE collection_id = ? AND passage_id = ?",
+                (cid, snap.passage_id),
+            ).fetchone()
+            if dup is not None:
+                raise CollectionError(409, f"该段落已在案例集「{name}」中", "passage_id")
+            (position,) = db.execute(
+                "SELECT COALESCE(MAX(position), -1) + 1 FROM items WHERE collection_id = ?", (cid,)
+            ).fetchone()
+            cur = db.execute(
+                "INSERT INTO items (collection_id, position, passage_id, report_id, saved_text, "
+                "note, org, year, title, section_kind, heading_path_json, source_url, doc_number, "
+                "report, region, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    cid,
+                    position,
+                    snap.passage_id,
+                    snap.report_id,
+                    snap.text,
+                    note,
+                    snap.org,
+                    snap.year,
+                    snap.title,
+                    snap.section_kind,
+                    json.dumps(snap.heading_path, ensure_ascii=False),
+                    snap.source_url,
+                    snap.doc_number,
+                    snap.report,
+                    snap.region,
+                    now,
+                ),
+            )
+            self._touch(db, cid)
+        return Item(int(cur.lastrowid or 0), cid, position, snap, note, now)
+
+    def _item_row(self, db: sqlite3.Connection, cid: int, item_id: int) -> sqlite3.Row:
+        self._get(db, cid)
+        row = (
+            db.execute(
+                "SELECT * FROM items WHERE id = ? AND collection_id = ?", (item_id, cid)
+            ).fetchone()
+            if _storable(item_id)
+            else None
+        )
+        if row is None:
+            raise CollectionError(404, f"案例集 {cid} 中没有条目 {item_id}")
+        return row
+
+    @staticmethod
+    def _touch(db: sqlite3.Connection, cid: int) -> None:
+        db.execute("UPDATE collections SET updated = ? WHERE id = ?", (_now(), cid))
+
+    def update_note(self, cid: int, item_id: int, note: object) -> Item:
+        note = validate_note(note)
+        with self._write() as db:
+            self._item_row(db, cid, item_id)
+            db.execute("UPDATE items SET note = ? WHERE id = ?", (note, item_id))
+            self._touch(db, cid)
+            return _item(self._item_row(db, cid, item_id))
+
+    def remove_item(self, cid: int, item_id: int) -> None:
+        with self._write() as db:
+            self._item_row(db, cid, item_id)
+            db.execute("DELETE FROM items WHERE id = ?", (item_id,))
+            self._renumber(db, cid, self._order(db, cid))
+            self._touch(db, cid)
+
+    def move_item(self, cid: int, item_id: int, delta: int) -> None:
+        """Move an item up (negative) or down (positive) by that many places, within bounds."""
+        with self._write() as db:
+            self._item_row(db, cid, item_id)
+            order = self._order(db, cid)
+            i = order.index(item_id)
+            j = min(max(i + delta, 0), len(order) - 1)
+            order.insert(j, order.pop(i))
+            self._renumber(db, cid, order)
+            self._touch(db, cid)
+
+    def reorder(self, cid: int, item_ids: Iterable[int]) -> None:
+        """Put the items in the given order: exactly the collection's item ids, each once."""
+        wanted = list(item_ids)
+        with self._write() as db:
+            self._get(db, cid)
+            current = self._order(db, cid)
+            if sorted(wanted) != sorted(current):
+                raise CollectionError(
+                    409,
+                    "新的顺序必须恰好列出案例集现有的每个条目一次（案例集可能刚被修改，请刷新后重试）",
+                    "items",
+                )
+            self._renumber(db, cid, wanted)
+            self._touch(db, cid)
+
+    @staticmethod
+    def _order(db: sqlite3.Connection, cid: int) -> list[int]:
+        return [
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM items WHERE collection_id = ? ORDER BY position", (cid,)
+            )
+        ]
+
+    @staticmethod
+    def _renumber(db: sqlite3.Connection, cid: int, order: list[int]) -> None:
+        """Positions 0..n-1 in the given order (via negatives: UNIQUE holds at every step)."""
+        db.execute("UPDATE items SET position = -1 - position WHERE collection_id = ?", (cid,))
+        db.executemany(
+            "UPDATE items SET position = ? WHERE id = ?", [(i, iid) for i, iid in enumerate(order)]
+        )
+
+    def integrity(self) -> str:
+        """SQLite's own integrity check ("ok" when the file is sound)."""
+        with closing(self._connect()) as db:
+            return str(db.execute("PRAGMA integrity_check").fetchone()[0])
+
+

@@ -37,14 +37,17 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
-test: setup browser-deps
+test: setup browser-deps lint
 	$(BIN)/pytest -q
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not slow and not browser"
 
+# Style and the layers: ruff, then import-linter's contracts (pyproject.toml).
 lint: setup
-	$(BIN)/ruff check kb indexer web tests bench
+	$(BIN)/ruff check kb indexer web tests bench scripts
+	$(BIN)/ruff format --check kb indexer web tests bench scripts
+	$(BIN)/lint-imports
 
 # Benchmarks (bench/): scale corpora generated from corpus/ and ../shared/dev-corpus/ into
 # bench/work/ (git-ignored), results to bench/results/*.json and bench/results/README.md.

@@ -4,7 +4,7 @@
     python -m bench.run --sizes 1000000      # the national scale (long: see README)
 
 Per size it measures the real code paths: ``kb.ingest.ingest`` on the generated files,
-``indexer.build.build_indexes`` (lexical indexing rate from its own timings), then a separate
+``kb.indexing.build`` (lexical indexing rate from its own timings), then a separate
 serving process (:mod:`bench.serve`) for latency and peak RSS, the size on disk, and recall@10
 of the approximate vector index against exact search. Vectors at scale are *stored* vectors
 (:mod:`bench.vectors`, labelled in the results); the real embedder's throughput is measured
@@ -112,9 +112,10 @@ def bench_embedding(n_texts: int, work: Path) -> dict:
     fresh cache, so every passage is a miss. Chunks alternate which side runs first (ABBA),
     so drift in machine load cancels out of the ratio.
     """
-    from indexer.build import _embed_all, embed_text
+    from indexer.build import embed_all
     from indexer.cache import EmbeddingCache
     from kb.core.config import Config
+    from kb.indexing import index_records
     from kb.ingest.pipeline import ingest
     from kb.store.corpus import CorpusStore
 
@@ -126,7 +127,7 @@ def bench_embedding(n_texts: int, work: Path) -> dict:
             tmp = work / "real" / "src" / d.name
             shutil.copytree(d, tmp)
     ingest(work / "real" / "src", store, max_bytes=1 << 26, show_progress=False)
-    records = list(store.iter_indexed_passages())
+    records = index_records(store)
     # Every k-th passage: a spread over reports and section kinds, not the first report.
     step = max(1, len(records) // n_texts)
     records = records[::step][:n_texts]
@@ -139,7 +140,7 @@ def bench_embedding(n_texts: int, work: Path) -> dict:
         chunk = records[start : start + batch]
 
         def bare(chunk=chunk) -> float:
-            texts = [embed_text(r, cfg.embedder.max_chars) for r in chunk]
+            texts = [r.embed_text(cfg.embedder.max_chars) for r in chunk]
             t = time.perf_counter()
             embedder.embed_passages(texts)
             return time.perf_counter() - t
@@ -148,8 +149,8 @@ def bench_embedding(n_texts: int, work: Path) -> dict:
             with tempfile.TemporaryDirectory(dir=work) as tmp:
                 cache = EmbeddingCache(Path(tmp) / "cache.sqlite")
                 t = time.perf_counter()
-                texts = [embed_text(r, cfg.embedder.max_chars) for r in chunk]
-                _embed_all(texts, embedder, cache, batch, False)
+                texts = [r.embed_text(cfg.embedder.max_chars) for r in chunk]
+                embed_all(texts, embedder, cache, batch)
                 dt = time.perf_counter() - t
                 cache.close()
             return dt
@@ -160,7 +161,7 @@ def bench_embedding(n_texts: int, work: Path) -> dict:
         else:
             pipe_s += pipeline()
             bare_s += bare()
-        chars += sum(len(embed_text(r, cfg.embedder.max_chars)) for r in chunk)
+        chars += sum(len(r.embed_text(cfg.embedder.max_chars)) for r in chunk)
         log(f"embedding: {start + len(chunk)}/{len(records)} passages")
     store.close()
     n = len(records)
@@ -277,8 +278,8 @@ def bench_size(
     size: int, seed: int, work: Path, ann_kinds: list[str], keep: bool, base: str = "real"
 ) -> dict:
     from bench.vectors import StoredVectorEmbedder, pool_vectors
-    from indexer.build import build_indexes
     from indexer.builds import current_build
+    from kb import indexing
     from kb.core.config import Config
     from kb.ingest.pipeline import ingest
     from kb.store.corpus import CorpusStore
@@ -324,7 +325,7 @@ def bench_size(
     keys, vecs = pool_vectors(pool, model, work / "pool-cache")
     embedder = StoredVectorEmbedder(model, keys, vecs, seed)
     t = time.perf_counter()
-    result = build_indexes(cfg, store, embedder, show_progress=False, force=True)
+    result = indexing.build(cfg, store, embedder, show_progress=False, force=True)
     build_s = time.perf_counter() - t
     tm = result.timings
     build = {
@@ -368,8 +369,7 @@ def bench_size(
         "lexical_index": dir_size(build_dir / "lexical"),
         "vector_index": dir_size(build_dir / "vectors.faiss"),
         "rows_and_maps": sum(
-            dir_size(build_dir / f)
-            for f in ("rows.npz", "rows.json", "docnum_rows.npy", "lexhash.json")
+            dir_size(build_dir / f) for f in ("rows.npz", "rows.json", "lexhash.json")
         ),
         "embedding_cache": dir_size(data / "cache"),
         "source_files": gen_summary["bytes"],

@@ -123,10 +123,8 @@ def probe(
     # Parts of a hybrid search, to say where the time goes.
     parts: dict[str, list[float]] = {"embed_query": [], "lexical": [], "vector": []}
     bundle = searcher.bundle
-    from kb.search.query import analyze
-
     for q, f in requests:
-        aq = analyze(q.query)
+        aq = searcher.analyze(q.query)
         if aq.is_empty:
             continue
         allowed = f.mask(bundle.rows)

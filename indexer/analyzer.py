@@ -17,6 +17,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -125,6 +126,27 @@ def dictionary_fingerprint(user_dict: str = "", extra_stopwords: str = "") -> st
     for p in filter(None, [str(DOMAIN_DICT), user_dict, str(STOPWORDS), extra_stopwords]):
         h.update(Path(p).read_bytes())
     return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    """The analysis of one index: jieba with the domain dictionary, the configured user
+    dictionary and stop words. The index is built with it and queries are analysed with the
+    one the index reports, so the two cannot drift apart."""
+
+    user_dict: str = ""
+    stopwords: str = ""
+
+    def tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """(token, start, end) for every indexable word of text, in order."""
+        return segment(text, self.user_dict, self.stopwords)
+
+    def words(self, text: str) -> list[str]:
+        """The distinct tokens of text, in order of first occurrence."""
+        return list(dict.fromkeys(w for w, _, _ in self.tokens(text)))
+
+    def fingerprint(self) -> str:
+        return dictionary_fingerprint(self.user_dict, self.stopwords)
 
 
 class JiebaTokenizer(Tokenizer):

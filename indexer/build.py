@@ -1,9 +1,12 @@
-"""`kb index`: build or update the lexical and vector indexes from the corpus store.
+"""Build or update the lexical and vector indexes from a list of passage records.
 
-One build = row table + Whoosh index + FAISS index + manifest, written to a temporary
+One build = row table + lexical index + vector index + manifest, written to a temporary
 directory and swapped in atomically (see :mod:`indexer.builds`). Updating is cheap where it
 matters: vectors come from the embedding cache, so only new or changed passages are embedded,
-and the Whoosh index of the previous build is copied and patched instead of rebuilt.
+and the lexical index of the previous build is copied and patched instead of rebuilt.
+
+The caller supplies the records (:class:`~indexer.records.IndexRecord`), a fingerprint of the
+corpus they come from, and optionally a progress callback; the indexer reads no store.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -36,23 +39,23 @@ from indexer.builds import (
 )
 from indexer.cache import EmbeddingCache, text_key
 from indexer.embedders import Embedder
-from indexer.lexical.whoosh import (
-    LexicalDoc,
-    build_lexical,
-    docnum_rows,
-    resolve_procs,
-    update_lexical,
-)
+from indexer.lexical import LexicalDoc
+from indexer.lexical import backend as lexical_backend
+from indexer.records import IndexRecord
 from indexer.rows import RowTable
+from indexer.settings import IndexSettings
 from indexer.vectors import backend as vector_backend
-from kb.core.config import Config
-from kb.core.progress import bar
-from kb.store.corpus import CorpusStore, IndexedPassage
 
-INDEX_FORMAT = 1
-# build settings that change vectors or ranking data but not the Whoosh index
-_NOT_LEXICAL = frozenset({"embedder", "vectors", "boilerplate"})
+# 2: the lexical backend keeps its own document -> row map; row table columns come from the
+# records
+INDEX_FORMAT = 2
+# build settings that change vectors or ranking data but not the lexical index
+_NOT_LEXICAL = frozenset({"embedder", "vectors", "boilerplate", "columns"})
 KEEP_BUILDS = 2  # the current build and the one before it
+
+# Progress of a long stage: (stage, done, total). Stages: "embed" (computing vectors),
+# "lexical" (full lexical build), "lexical_update" (patching the previous lexical index).
+Progress = Callable[[str, int, int], None]
 
 
 class BuildError(RuntimeError):
@@ -80,21 +83,29 @@ class BuildResult:
         ]
 
 
-def embed_text(ip: IndexedPassage, max_chars: int) -> str:
-    """What the embedder sees: the nearest headings give a short passage its topic."""
-    context = " > ".join(ip.passage.heading_path[-2:])
-    text = f"{context}：{ip.passage.text}" if context else ip.passage.text
-    return text[:max_chars]
+class _Counter:
+    """Calls ``progress(stage, done, total)`` as work is done (nothing when progress is None)."""
+
+    def __init__(self, progress: Progress | None, stage: str, total: int):
+        self.progress, self.stage, self.total, self.done = progress, stage, total, 0
+
+    def __call__(self, n: int = 1) -> None:
+        self.done += n
+        if self.progress:
+            self.progress(self.stage, self.done, self.total)
 
 
-def lexical_doc(ip: IndexedPassage) -> LexicalDoc:
-    m = ip.report
-    meta = " ".join(filter(None, [m.org, m.title, m.province, m.city, m.county]))
-    return LexicalDoc(ip.passage.id, ip.passage.text, " ".join(ip.passage.heading_path), meta)
+def lexical_doc(r: IndexRecord) -> LexicalDoc:
+    return LexicalDoc(r.pid, r.text, " ".join(r.heading_path), r.meta)
 
 
 def _doc_hash(d: LexicalDoc) -> str:
     return hashlib.sha1(f"{d.text}\x00{d.heading}\x00{d.meta}".encode()).hexdigest()[:16]
+
+
+def resolve_procs(procs: int) -> int:
+    """Analysis processes for a build: 0 = one per core."""
+    return max(1, procs or os.cpu_count() or 1)
 
 
 @contextmanager
@@ -127,8 +138,12 @@ def _remove_stale(data_dir: Path, keep: set[str]) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def _embed_all(
-    texts: list[str], embedder: Embedder, cache: EmbeddingCache, batch: int, show: bool
+def embed_all(
+    texts: list[str],
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    batch: int,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, int, int]:
     """Vectors for all texts, embedding only cache misses.
 
@@ -138,17 +153,14 @@ def _embed_all(
     found = cache.get_many(embedder.id, list(set(keys)), embedder.dim)
     from_cache = sum(k in found for k in keys)
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
-    progress = bar(len(missing), "计算向量", "段", enable=show and bool(missing))
-    try:
-        for i in range(0, len(missing), batch):
-            chunk = missing[i : i + batch]
-            vecs = embedder.embed_passages([t for _, t in chunk])
-            new = {k: v for (k, _), v in zip(chunk, vecs, strict=True)}
-            cache.put_many(embedder.id, new)
-            found.update(new)
-            progress.update(len(chunk))
-    finally:
-        progress.close()
+    advance = _Counter(progress if missing else None, "embed", len(missing))
+    for i in range(0, len(missing), batch):
+        chunk = missing[i : i + batch]
+        vecs = embedder.embed_passages([t for _, t in chunk])
+        new = {k: v for (k, _), v in zip(chunk, vecs, strict=True)}
+        cache.put_many(embedder.id, new)
+        found.update(new)
+        advance(len(chunk))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     for i, k in enumerate(keys):
         out[i] = found[k]
@@ -156,47 +168,52 @@ def _embed_all(
 
 
 def build_indexes(
-    cfg: Config,
-    store: CorpusStore,
+    settings: IndexSettings,
+    records: Sequence[IndexRecord],
+    fingerprint: str,
     embedder: Embedder,
-    show_progress: bool = True,
+    progress: Progress | None = None,
     force: bool = False,
     lexical_procs: int | None = None,
+    report_count: int | None = None,
 ) -> BuildResult:
-    """Bring the indexes in line with the corpus store; see the module docstring.
+    """Bring the indexes in line with ``records`` (row i = records[i]); see the module docstring.
 
-    ``lexical_procs`` (default: ``lexical.procs`` from the config, 0 = one per core) is the
-    number of processes segmenting text in a full lexical build.
+    ``fingerprint`` identifies the corpus the records come from: an unchanged fingerprint with
+    unchanged settings means nothing to do. ``lexical_procs`` (default: ``lexical.procs``,
+    0 = one per core) is the number of processes segmenting text in a full lexical build.
     """
     if lexical_procs is None:
-        lexical_procs = resolve_procs(cfg.lexical.procs)
+        lexical_procs = resolve_procs(settings.lexical.procs)
     t0 = time.perf_counter()
-    data_dir = cfg.data_path
+    data_dir = Path(settings.data_dir)
     with build_lock(data_dir):
-        fingerprint = store.fingerprint()
-        analyzer = dictionary_fingerprint(cfg.lexical.user_dict, cfg.lexical.stopwords)
         prev = current_build(data_dir)
         prev_manifest = read_manifest(prev) if prev and (prev / "manifest.json").is_file() else None
-        settings = {
+        build_settings = {
             "embedder": embedder.id,
-            "analyzer": analyzer,
+            "analyzer": dictionary_fingerprint(
+                settings.lexical.user_dict, settings.lexical.stopwords
+            ),
+            "lexical_backend": settings.lexical.backend,
             # every vector setting (HNSW parameters included) and the boilerplate scoring
             # rule are part of what was built: changing them must not reuse a stale build
-            "vectors": asdict(cfg.vectors),
+            "vectors": asdict(settings.vectors),
             "boilerplate": [
                 boilerplate.NGRAM,
                 boilerplate.MIN_REPORTS,
                 boilerplate.SHARED_FRACTION,
             ],
-            "embed_max_chars": cfg.embedder.max_chars,
-            "heading_boost": cfg.lexical.heading_boost,
+            "columns": sorted(records[0].columns) if records else [],
+            "embed_max_chars": settings.embedder.max_chars,
+            "heading_boost": settings.lexical.heading_boost,
             "format": INDEX_FORMAT,
         }
         if (
             not force
             and prev_manifest
             and prev_manifest.get("corpus_fingerprint") == fingerprint
-            and prev_manifest.get("settings") == settings
+            and prev_manifest.get("settings") == build_settings
         ):
             return BuildResult(None, prev_manifest["passage_count"])
 
@@ -205,18 +222,18 @@ def build_indexes(
         tmp = builds_dir(data_dir) / f"{build_id}.tmp"
         tmp.mkdir(parents=True)
         try:
-            # --force rebuilds the lexical index from the store instead of patching the
+            # --force rebuilds the lexical index from the records instead of patching the
             # previous one: it is the repair `kb check` prescribes, and a copy would keep
             # whatever damage the previous index had.
             result = _build_into(
                 tmp,
-                cfg,
-                store,
+                settings,
+                records,
                 embedder,
                 None if force else prev,
                 None if force else prev_manifest,
-                settings,
-                show_progress,
+                build_settings,
+                progress,
                 lexical_procs,
             )
             result.build_id = build_id
@@ -226,9 +243,13 @@ def build_indexes(
                 "created": datetime.now(UTC).isoformat(timespec="seconds"),
                 "corpus_fingerprint": fingerprint,
                 "passage_count": result.passages,
-                "report_count": len(store.content_hashes()),
+                "report_count": (
+                    report_count
+                    if report_count is not None
+                    else len({r.report_id for r in records})
+                ),
                 "embedder": {"id": embedder.id, "dim": embedder.dim},
-                "settings": settings,
+                "settings": build_settings,
                 "stats": {
                     "embedded": result.embedded,
                     "cached": result.cached,
@@ -250,46 +271,39 @@ def build_indexes(
 
 def _build_into(
     out: Path,
-    cfg: Config,
-    store: CorpusStore,
+    settings: IndexSettings,
+    records: Sequence[IndexRecord],
     embedder: Embedder,
     prev: Path | None,
     prev_manifest: dict | None,
-    settings: dict,
-    show: bool,
+    build_settings: dict,
+    progress: Progress | None,
     lexical_procs: int,
 ) -> BuildResult:
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    records = list(store.iter_indexed_passages())
-    pids = [r.passage.id for r in records]
+    pids = [r.pid for r in records]
     docs = [lexical_doc(r) for r in records]
     hashes = {d.pid: _doc_hash(d) for d in docs}
+    columns = list(records[0].columns) if records else []
     rows = RowTable.from_records(
         pids,
-        [r.report.year for r in records],
-        {
-            "province": [r.report.province for r in records],
-            "city": [r.report.city for r in records],
-            "county": [r.report.county for r in records],
-            "level": [r.report.level for r in records],
-            "dept_kind": [r.report.dept_kind for r in records],
-            "section_kind": [r.passage.section_kind for r in records],
-            "report_id": [r.passage.report_id for r in records],
-        },
-        boilerplate_scores((r.passage.report_id, r.passage.text) for r in records),
+        [r.year for r in records],
+        {c: [r.columns.get(c) for r in records] for c in columns},
+        boilerplate_scores((r.report_id, r.text) for r in records),
     )
     rows.save(out)
     timings["rows"] = time.perf_counter() - t
 
     # Lexical: patch the previous build when its analysis settings match, else rebuild.
     t = time.perf_counter()
+    lexical = lexical_backend(settings.lexical.backend)
     lex_dir = out / "lexical"
     reusable = (
         prev is not None
         and prev_manifest is not None
         and {k: v for k, v in prev_manifest.get("settings", {}).items() if k not in _NOT_LEXICAL}
-        == {k: v for k, v in settings.items() if k not in _NOT_LEXICAL}
+        == {k: v for k, v in build_settings.items() if k not in _NOT_LEXICAL}
         and (prev / "lexhash.json").is_file()
     )
     if reusable:
@@ -297,34 +311,29 @@ def _build_into(
         changed = {pid for pid, h in hashes.items() if old.get(pid) != h}
         removed = [pid for pid, h in old.items() if hashes.get(pid) != h]
         todo = [d for d in docs if d.pid in changed]
-        progress = bar(len(todo), "更新关键词索引", "段", enable=show and bool(todo))
-        update_lexical(prev / "lexical", lex_dir, removed, todo, on_doc=lambda: progress.update())
-        progress.close()
+        advance = _Counter(progress if todo else None, "lexical_update", len(todo))
+        lexical.update(prev / "lexical", lex_dir, removed, todo, pids, on_doc=advance)
         mode = "incremental"
     else:
-        progress = bar(len(docs), "构建关键词索引", "段", enable=show)
-        build_lexical(
-            lex_dir, docs, cfg.lexical, procs=lexical_procs, on_doc=lambda: progress.update()
-        )
-        progress.close()
+        advance = _Counter(progress, "lexical", len(docs))
+        lexical.build(lex_dir, docs, settings.lexical, procs=lexical_procs, on_doc=advance)
         mode = "full"
     (out / "lexhash.json").write_text(json.dumps(hashes), encoding="utf-8")
-    np.save(out / "docnum_rows.npy", docnum_rows(lex_dir, {pid: i for i, pid in enumerate(pids)}))
     timings["lexical"] = time.perf_counter() - t
 
     # Vectors: from the cache where possible.
     t = time.perf_counter()
-    cache = EmbeddingCache(cfg.data_path / "cache" / "embeddings.sqlite")
+    cache = EmbeddingCache(Path(settings.data_dir) / "cache" / "embeddings.sqlite")
     try:
-        texts = [embed_text(r, cfg.embedder.max_chars) for r in records]
-        vectors, embedded, cached = _embed_all(
-            texts, embedder, cache, cfg.embedder.batch_size, show
+        texts = [r.embed_text(settings.embedder.max_chars) for r in records]
+        vectors, embedded, cached = embed_all(
+            texts, embedder, cache, settings.embedder.batch_size, progress
         )
     finally:
         cache.close()
     timings["embed"] = time.perf_counter() - t
     t = time.perf_counter()
-    vector_backend(cfg.vectors).build(vectors, cfg.vectors).save(out / "vectors.faiss")
+    vector_backend(settings.vectors).build(vectors, settings.vectors).save(out / "vectors.faiss")
     timings["vectors"] = time.perf_counter() - t
     return BuildResult(
         build_id=None,

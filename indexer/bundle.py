@@ -1,8 +1,8 @@
-"""Open the current build for searching: manifest, row table, Whoosh and FAISS, together.
+"""Open the current build for searching: manifest, row table, lexical and vector indexes, together.
 
-A bundle is opened once and shared by all requests of a server (Whoosh searcher and FAISS
-index stay open); :meth:`IndexBundle.is_stale` tells the server when a newer build has been
-swapped in, so it reloads only then.
+A bundle is opened once and shared by all requests of a server (the lexical searcher and the
+vector index stay open); :meth:`IndexBundle.is_stale` tells the server when a newer build has
+been swapped in, so it reloads only then.
 """
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from indexer.builds import MANIFEST, current_build, read_manifest
-from indexer.lexical.whoosh import LexicalIndex
+from indexer.lexical import LexicalIndex
+from indexer.lexical import backend as lexical_backend
 from indexer.rows import RowTable
+from indexer.settings import IndexSettings
 from indexer.vectors import VectorIndex
 from indexer.vectors import backend as vector_backend
-from kb.core.config import Config
 
 
 class IndexMissing(RuntimeError):
@@ -35,6 +34,7 @@ class IndexBundle:
     rows: RowTable
     lexical: LexicalIndex
     vectors: VectorIndex
+    data_dir: Path
     _row_of: dict[str, int] | None = None
 
     def row_of(self, passage_id: str) -> int | None:
@@ -51,8 +51,9 @@ class IndexBundle:
     def embedder_id(self) -> str:
         return self.manifest["embedder"]["id"]
 
-    def is_stale(self, cfg: Config) -> bool:
-        current = current_build(cfg.data_path)
+    def is_stale(self) -> bool:
+        """Whether another build has been made current since this one was opened."""
+        current = current_build(self.data_dir)
         return current is not None and current.name != self.build_id
 
     def check_embedder(self, embedder_id: str) -> None:
@@ -66,15 +67,18 @@ class IndexBundle:
         self.lexical.close()
 
 
-def open_bundle(cfg: Config) -> IndexBundle:
+def open_bundle(settings: IndexSettings) -> IndexBundle:
     """Open the current build, or explain what is missing."""
-    build = current_build(cfg.data_path)
+    build = current_build(settings.data_dir)
     if build is None or not (build / MANIFEST).is_file():
         raise IndexMissing(
-            f"在 {cfg.data_path} 中没有找到索引。请先运行 `kb ingest corpus/` 和 `kb index`。"
+            f"在 {settings.data_dir} 中没有找到索引。请先运行 `kb ingest corpus/` 和 `kb index`。"
         )
     manifest = read_manifest(build)
     rows = RowTable.load(build)
-    lexical = LexicalIndex(build / "lexical", np.load(build / "docnum_rows.npy"), len(rows))
-    vectors = vector_backend(cfg.vectors).load(build / "vectors.faiss", cfg.vectors)
-    return IndexBundle(build, manifest, rows, lexical, vectors)
+    # the backend the build was made with, whatever the configuration says now
+    lexical = lexical_backend(manifest["settings"]["lexical_backend"]).open(
+        build / "lexical", len(rows)
+    )
+    vectors = vector_backend(settings.vectors).load(build / "vectors.faiss", settings.vectors)
+    return IndexBundle(build, manifest, rows, lexical, vectors, Path(settings.data_dir))

@@ -1,19 +1,20 @@
-"""`kb check`: do the corpus store, the lexical index and the vector index agree?
+"""Does the current build agree with the corpus it was built from?
 
-Checks the current build against the store: same corpus fingerprint, same passage count in
-every part, the same passage ids in the store, the row table and the Whoosh index, vectors of
-the recorded dimension. Also reports builds left unfinished by an interrupted `kb index` —
-they never affect the current build, which is what the check then confirms.
+Checks the current build against what the corpus owner says the corpus is (its fingerprint
+and passage ids): same corpus fingerprint, same passage count in every part, the same passage
+ids in the corpus, the row table and the lexical index, vectors of the recorded dimension.
+Also reports builds left unfinished by an interrupted build — they never affect the current
+build, which is what the check then confirms.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from indexer.builds import builds_dir
-from indexer.bundle import IndexMissing, open_bundle
-from kb.core.config import Config
-from kb.store.corpus import CorpusStore
+from indexer.bundle import IndexBundle, IndexMissing, open_bundle
+from indexer.settings import IndexSettings
 
 
 @dataclass
@@ -22,43 +23,38 @@ class Check:
     message: str
 
 
-def check_all(cfg: Config) -> list[Check]:
+def check_build(
+    settings: IndexSettings, fingerprint: str, passage_ids: Collection[str]
+) -> list[Check]:
+    """Checks of the current build against a corpus with this fingerprint and these ids."""
     out: list[Check] = []
-    if not cfg.store_path.is_file():
-        return [Check(False, f"语料库 {cfg.store_path} 不存在：请先运行 `kb ingest corpus/`。")]
-    store = CorpusStore(cfg.store_path)
-    try:
-        for name in sorted(p.name for p in builds_dir(cfg.data_path).glob("*.tmp")):
-            out.append(
-                Check(
-                    True,
-                    f"发现未完成的构建 {name}（构建曾被中断）；当前索引不受影响，下次构建时会清理。",
-                )
+    for name in sorted(p.name for p in builds_dir(settings.data_dir).glob("*.tmp")):
+        out.append(
+            Check(
+                True,
+                f"发现未完成的构建 {name}（构建曾被中断）；当前索引不受影响，下次构建时会清理。",
             )
-        try:
-            bundle = open_bundle(cfg)
-        except IndexMissing as e:
-            return out + [Check(False, str(e))]
-        except Exception as e:  # a damaged file of the current build
-            return out + [
-                Check(
-                    False,
-                    f"当前索引无法打开（{type(e).__name__}: {e}）：请运行 `kb index --force` 重建。",
-                )
-            ]
-        try:
-            out += _compare(store, bundle)
-        finally:
-            bundle.close()
+        )
+    try:
+        bundle = open_bundle(settings)
+    except IndexMissing as e:
+        return out + [Check(False, str(e))]
+    except Exception as e:  # a damaged file of the current build
+        return out + [
+            Check(
+                False,
+                f"当前索引无法打开（{type(e).__name__}: {e}）：请运行 `kb index --force` 重建。",
+            )
+        ]
+    try:
+        return out + _compare(bundle, fingerprint, set(passage_ids))
     finally:
-        store.close()
-    return out
+        bundle.close()
 
 
-def _compare(store: CorpusStore, bundle) -> list[Check]:
+def _compare(bundle: IndexBundle, fp: str, corpus_ids: set[str]) -> list[Check]:
     out: list[Check] = []
     m = bundle.manifest
-    fp = store.fingerprint()
     ok = m["corpus_fingerprint"] == fp
     out.append(
         Check(
@@ -70,7 +66,7 @@ def _compare(store: CorpusStore, bundle) -> list[Check]:
     )
     counts = {
         "清单记录": m["passage_count"],
-        "语料库": store.passage_count(),
+        "语料库": len(corpus_ids),
         "行表": len(bundle.rows),
         "关键词索引": bundle.lexical.doc_count,
         "向量索引": bundle.vectors.ntotal,
@@ -84,11 +80,10 @@ def _compare(store: CorpusStore, bundle) -> list[Check]:
             "段落数：" + "，".join(f"{k} {v}" for k, v in counts.items()) + ("" if same else fix),
         )
     )
-    store_ids = {ip.passage.id for ip in store.iter_indexed_passages()}
     row_ids = set(bundle.rows.pids)
     lex_ids = set(bundle.lexical.pids())
     for name, ids in (("行表", row_ids), ("关键词索引", lex_ids)):
-        missing, extra = len(store_ids - ids), len(ids - store_ids)
+        missing, extra = len(corpus_ids - ids), len(ids - corpus_ids)
         out.append(
             Check(
                 not missing and not extra,

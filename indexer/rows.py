@@ -3,6 +3,8 @@
 Both retrievers number passages by *row* (their position in the build). Keeping the filter
 fields as small numpy arrays next to the indexes lets a filter become a boolean row mask in
 microseconds at any corpus size, and that one mask restricts both retrievers the same way.
+Which categorical columns exist is the caller's choice (kb's field registry); the table
+stores whatever the records carry.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-CATEGORICAL = ("province", "city", "county", "level", "dept_kind", "section_kind", "report_id")
 
 
 @dataclass
@@ -36,7 +36,7 @@ class RowTable:
         boilerplate: np.ndarray,
     ) -> RowTable:
         codes, vocab = {}, {}
-        for f in CATEGORICAL:
+        for f in values:
             voc: dict[str, int] = {"": 0}
             codes[f] = np.array(
                 [voc.setdefault(v or "", len(voc)) for v in values[f]], dtype=np.int32
@@ -61,7 +61,7 @@ class RowTable:
     def load(cls, directory: Path) -> RowTable:
         data = json.loads((directory / "rows.json").read_text(encoding="utf-8"))
         with np.load(directory / "rows.npz") as z:
-            codes = {f: z[f"code_{f}"] for f in CATEGORICAL}
+            codes = {f: z[f"code_{f}"] for f in data["vocab"]}
             return cls(data["pids"], z["year"], codes, data["vocab"], z["boilerplate"])
 
     def values(self, f: str) -> list[str]:

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kb.core import fields
 from kb.core.config import Config, ConfigError, load_config
 from kb.core.models import SECTION_KINDS
 
@@ -72,8 +73,9 @@ def cmd_ingest(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_index(cfg: Config, args: argparse.Namespace) -> int:
-    from indexer.build import BuildError, build_indexes
+    from indexer.build import BuildError
     from indexer.embedders import create_embedder
+    from kb import indexing
     from kb.store.corpus import CorpusStore
 
     if not cfg.store_path.is_file():
@@ -81,7 +83,9 @@ def cmd_index(cfg: Config, args: argparse.Namespace) -> int:
     store = CorpusStore(cfg.store_path)
     try:
         embedder = create_embedder(cfg.embedder)
-        result = build_indexes(cfg, store, embedder, show_progress=not args.quiet, force=args.force)
+        result = indexing.build(
+            cfg, store, embedder, show_progress=not args.quiet, force=args.force
+        )
     except BuildError as e:
         return _err(str(e))
     except KeyboardInterrupt:
@@ -99,14 +103,7 @@ def _search_params(args: argparse.Namespace) -> dict:
         "mode": args.mode,
         "limit": args.limit,
         "offset": args.offset,
-        "year": args.year,
-        "province": args.province,
-        "city": args.city,
-        "county": args.county,
-        "dept": args.dept,
-        "level": args.level,
-        "section": args.section,
-        "report": args.report,
+        **{f.name: getattr(args, f.name) for f in fields.FIELDS},
         "concrete": "1" if args.concrete else None,
         "dedupe": "0" if args.no_dedupe else "1",
     }
@@ -182,33 +179,22 @@ def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
         rows = store.report_rows()
         kinds = store.section_kind_counts()
         total = store.passage_count()
-        per_report = dict(
-            store.db.execute("SELECT report_id, COUNT(*) FROM passages GROUP BY report_id")
-        )
+        per_report = store.passage_counts()
     finally:
         store.close()
     build = current_build(cfg.data_path)
     manifest = read_manifest(build) if build and (build / "manifest.json").is_file() else None
+    # who wrote what, the report-level search fields (with the registry's labels), then the
+    # rest of what a citation needs
+    labels = {"title": "标题", "org": "发文机关"}
+    labels |= {f.column: f.label for f in fields.FIELDS if f.of == "report"}
+    for key, label in (("pub_date", "发布日期"), ("doc_number", "文号"), ("source_url", "来源")):
+        labels.setdefault(key, label)
     reports = [
         {
             "report": r["source"],
             "passages": per_report.get(r["id"], 0),
-            **{
-                k: r[k]
-                for k in (
-                    "title",
-                    "org",
-                    "province",
-                    "city",
-                    "county",
-                    "level",
-                    "dept_kind",
-                    "year",
-                    "pub_date",
-                    "doc_number",
-                    "source_url",
-                )
-            },
+            **{k: r[k] for k in labels},
             "warnings": json.loads(r["warnings_json"]),
         }
         for r in rows
@@ -237,19 +223,6 @@ def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
         )
     else:
         _print("尚未建立索引：运行 `kb index`。")
-    labels = {
-        "title": "标题",
-        "org": "发文机关",
-        "province": "省",
-        "city": "市",
-        "county": "区县",
-        "level": "层级",
-        "dept_kind": "部门类别",
-        "year": "年度",
-        "pub_date": "发布日期",
-        "doc_number": "文号",
-        "source_url": "来源",
-    }
     for r in reports:
         _print("", f"■ {r['report']}（{r['passages']} 个段落）")
         for key, label in labels.items():
@@ -260,9 +233,9 @@ def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
-    from indexer.check import check_all
+    from kb import indexing
 
-    checks = check_all(cfg)
+    checks = indexing.check(cfg)
     for c in checks:
         _print(f"{'✓' if c.ok else '✗'} {c.message}")
     ok = all(c.ok for c in checks)
@@ -390,14 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Validated by SearchRequest.from_params, not argparse, so a bad value gets the Chinese
     # message naming the parameter and exit status 1 like every other error.
     s.add_argument("--mode", help="检索方式：hybrid（默认）、lexical 或 semantic")
-    s.add_argument("--year", help="年度，如 2023 或 2022-2024")
-    s.add_argument("--province")
-    s.add_argument("--city")
-    s.add_argument("--county")
-    s.add_argument("--dept", help="部门类别，如 应急管理")
-    s.add_argument("--level", help="行政层级：省/市/县/区/乡镇")
-    s.add_argument("--section", help="章节类型，如 存在问题")
-    s.add_argument("--report", help="只在某份报告中检索（文件名或编号）")
+    for f in fields.FIELDS:
+        s.add_argument(f"--{f.name}", help=f.help or f.label)
     s.add_argument("--concrete", action="store_true", help="只看具体做法（过滤套话较多的段落）")
     s.add_argument("--limit", default="10", help="每页条数（1–100）")
     s.add_argument("--offset", default="0", help="跳过前若干条（翻页）")

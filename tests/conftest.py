@@ -7,22 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus"
-
-
-def _find_shared() -> Path:
-    """The shared material (dev corpus) beside the project: $KB_SHARED, <repo>/../shared, or
-    /work/shared, so tests find it from a CI clone made anywhere on this machine."""
-    candidates = [os.environ.get("KB_SHARED"), ROOT.parent / "shared", "/work/shared"]
-    for c in candidates:
-        if c and Path(c).is_dir():
-            return Path(c)
-    return ROOT.parent / "shared"
-
-
-SHARED = _find_shared()
-DEV_CORPUS = SHARED / "dev-corpus"
+from tests.support import CORPUS, copy_kb, ingest_and_index  # noqa: F401 (re-exported)
 
 
 @pytest.fixture(scope="session")
@@ -50,19 +35,10 @@ def seed_cfg(tmp_path_factory):
 
     Shared by every test that needs real indexes; treat it as read-only (copy it to damage it).
     """
-    from indexer.build import build_indexes
-    from indexer.embedders import create_embedder
     from kb.core.config import Config
-    from kb.ingest.pipeline import ingest
-    from kb.store.corpus import CorpusStore
 
     cfg = Config(data_dir=str(tmp_path_factory.mktemp("seedkb")))
-    store = CorpusStore(cfg.store_path)
-    try:
-        ingest(CORPUS, store, max_bytes=50 * 1024 * 1024, show_progress=False)
-        build_indexes(cfg, store, create_embedder(cfg.embedder), show_progress=False)
-    finally:
-        store.close()
+    ingest_and_index(cfg, CORPUS)
     return cfg
 
 
@@ -74,19 +50,6 @@ def seed_searcher(seed_cfg):
     searcher = Searcher(seed_cfg)
     yield searcher
     searcher.close()
-
-
-def copy_kb(cfg, dest: Path):
-    """A private, writable copy of a data dir (store, indexes, embedding cache) as a Config.
-
-    The session indexes are shared read-only; tests that rebuild, damage or re-ingest work on
-    a copy. The embedding cache comes along, so rebuilding the copy embeds nothing new.
-    """
-    import dataclasses
-    import shutil
-
-    shutil.copytree(cfg.data_path, dest)
-    return dataclasses.replace(cfg, data_dir=str(dest))
 
 
 class CliRun:
@@ -106,7 +69,6 @@ def kb_cli(tmp_path, monkeypatch, capsys):
     Other KB_* variables and any ./kb.toml are kept out (empty working directory), and the
     SIGTERM handler `kb` installs is put back afterwards so it cannot outlive the test.
     """
-    import os
     import signal
 
     from kb.cli import main

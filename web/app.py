@@ -12,7 +12,7 @@ from flask import Flask
 
 from kb.core.config import Config
 from kb.search import Searcher
-from web import errors, render
+from web import csrf, errors, templating
 from web.views import collections, compare, export, reports, search, similar, trends
 
 # No inline scripts or styles and nothing from another origin: the page must work on an
@@ -35,7 +35,8 @@ def create_app(cfg: Config, searcher: Searcher | None = None) -> Flask:
     for module in (search, reports, similar, export, trends, compare, collections):
         app.register_blueprint(module.bp)
     errors.register(app)
-    render.register(app)
+    templating.register(app)
+    csrf.register(app)
 
     @app.after_request
     def security_headers(response):

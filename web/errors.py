@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from indexer.bundle import EmbedderMismatch, IndexMissing
 from kb.search import FilterError, RequestError
+from kb.store.collections import CollectionError
 
 
 class ApiError(Exception):
@@ -37,6 +38,10 @@ def _respond(status: int, message: str, field: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(e: ApiError):
+        return _respond(e.status, e.message, e.field)
+
+    @app.errorhandler(CollectionError)
+    def collection_error(e: CollectionError):
         return _respond(e.status, e.message, e.field)
 
     @app.errorhandler(RequestError)

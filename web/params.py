@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from kb.search import SearchRequest
+from kb.search import RequestError, SearchRequest
+from kb.tools.trends import DEFAULT_THRESHOLD, parse_threshold
 
 DEFAULT_LIMIT = 10
 
@@ -33,3 +34,24 @@ def search_request(args: MultiDict, default_mode: str) -> tuple[SearchRequest, d
     if req.offset:
         state["page"] = str(req.offset // req.limit + 1)
     return req, state
+
+
+def format_threshold(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def tool_request(args: MultiDict) -> tuple[SearchRequest, dict[str, str], float]:
+    """(SearchRequest, URL state, threshold) of the trends and compare pages: the search
+    page's parameters without ``mode`` in the state, plus the relevance ``threshold``."""
+    req, state = search_request(args, "hybrid")
+    state.pop("mode", None)
+    threshold = parse_threshold(args.get("threshold"))
+    if threshold != DEFAULT_THRESHOLD:
+        state["threshold"] = format_threshold(threshold)
+    return req, state, threshold
+
+
+def require_query(query: str) -> None:
+    """The tools' JSON twins and downloads answer a query; without one, a 400 naming q."""
+    if not query.strip():
+        raise RequestError("q", "请输入检索词")

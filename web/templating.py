@@ -13,7 +13,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from kb.core.models import SECTION_KINDS
-from kb.render.export import http_url as safe_url
+from kb.render.citation import http_url as safe_url
 from kb.search.facets import labels as facet_labels
 from web import url_builder
 

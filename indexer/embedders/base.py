@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from kb.core.config import EmbedderConfig
+    from indexer.settings import EmbedderConfig
 
 
 class Embedder(ABC):

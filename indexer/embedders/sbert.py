@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.embedders.base import Embedder, l2_normalize
-from kb.core.config import ConfigError, EmbedderConfig
+from indexer.settings import ConfigError, EmbedderConfig
 
 BGE_ZH_INSTRUCTION = "为这个句子生成表示以用于检索相关文章："
 

@@ -1,4 +1,4 @@
-"""Lexical index: Whoosh BM25F over passage text, heading path and report metadata.
+"""Lexical backend ``whoosh``: Whoosh BM25F over passage text, heading path and report metadata.
 
 Fields: ``text`` (the passage body), ``heading`` (its breadcrumbs, boosted: a passage under
 "（三）推行首违不罚" is about 首违不罚 even if its body says 免予处罚) and ``meta`` (organisation,
@@ -13,13 +13,11 @@ terms, never by Whoosh's query parser, so no user input can make it raise.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import shutil
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import chain
 from math import log
@@ -35,8 +33,9 @@ from whoosh.idsets import BitSet
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from indexer.analyzer import JiebaTokenizer, segment
-from kb.core.config import LexicalConfig
+from indexer.analyzer import Analyzer, JiebaTokenizer, segment
+from indexer.lexical.base import LexicalDoc, LexicalIndex, OnDoc, TermQuery
+from indexer.settings import LexicalConfig
 
 FIELDS = ("text", "heading", "meta")
 META_BOOST = 0.5
@@ -53,26 +52,8 @@ PHRASE_CACHE_BYTES = 64 << 20
 _POS_STRIDE = 1 << 32
 # Postings per block when writing (Whoosh's default is 128).
 POSTING_BLOCK = 512
-
-
-@dataclass
-class LexicalDoc:
-    pid: str
-    text: str
-    heading: str
-    meta: str
-
-
-@dataclass
-class TermQuery:
-    """Analysed query: weighted terms and weighted phrases (OR-ed), excluded terms."""
-
-    terms: list[tuple[str, float]]
-    phrases: list[tuple[list[str], float]]
-    excluded: list[str]
-
-    def is_empty(self) -> bool:
-        return not self.terms and not self.phrases
+# Whoosh document number -> build row, written next to the index by every build and update.
+ROWS_FILE = "docnum_rows.npy"
 
 
 class Pretokenized(str):
@@ -130,7 +111,7 @@ def make_schema(cfg: LexicalConfig) -> Schema:
     )
 
 
-def _add_all(writer, docs: Iterable[LexicalDoc], on_doc=None) -> None:
+def _add_all(writer, docs: Iterable[LexicalDoc], on_doc: OnDoc = None) -> None:
     for d in docs:
         writer.add_document(pid=d.pid, text=d.text, heading=d.heading, meta=d.meta)
         if on_doc:
@@ -165,18 +146,13 @@ def _batches(docs: Iterable[LexicalDoc], cfg: LexicalConfig):
         yield batch, cfg.user_dict, cfg.stopwords
 
 
-def resolve_procs(procs: int) -> int:
-    """Analysis processes for a build: 0 = one per core."""
-    return max(1, procs or os.cpu_count() or 1)
-
-
 def build_lexical(
     path: Path,
     docs: Iterable[LexicalDoc],
     cfg: LexicalConfig,
     procs: int = 1,
     limitmb: int = 256,
-    on_doc=None,
+    on_doc: OnDoc = None,
 ) -> None:
     """Create a fresh index at path from docs.
 
@@ -209,7 +185,11 @@ def build_lexical(
 
 
 def update_lexical(
-    previous: Path, path: Path, removed: Iterable[str], added: Iterable[LexicalDoc], on_doc=None
+    previous: Path,
+    path: Path,
+    removed: Iterable[str],
+    added: Iterable[LexicalDoc],
+    on_doc: OnDoc = None,
 ) -> None:
     """Copy the previous build's index to path, then delete and add the changed passages."""
     shutil.copytree(previous, path)
@@ -225,8 +205,9 @@ def update_lexical(
     writer.commit()
 
 
-def docnum_rows(path: Path, row_of: dict[str, int]) -> np.ndarray:
+def docnum_rows(path: Path, row_pids: Sequence[str]) -> np.ndarray:
     """Whoosh document number → build row (-1 for deleted documents)."""
+    row_of = {pid: i for i, pid in enumerate(row_pids)}
     ix = whoosh_index.open_dir(str(path))
     with ix.reader() as reader:
         out = np.full(reader.doc_count_all(), -1, dtype=np.int64)
@@ -235,7 +216,7 @@ def docnum_rows(path: Path, row_of: dict[str, int]) -> np.ndarray:
     return out
 
 
-class LexicalIndex:
+class WhooshIndex(LexicalIndex):
     """An open Whoosh index with a long-lived searcher (shared across requests).
 
     Two scorers give the same ranking function (BM25F over text/heading/meta with term
@@ -256,6 +237,42 @@ class LexicalIndex:
     when only one term matcher matches anything, where Whoosh zeroes every score. Phrases
     match the same passages in both (consecutive positions, checked with numpy in ``fast``).
     """
+
+    name = "whoosh"
+
+    @classmethod
+    def build(
+        cls,
+        path: Path,
+        docs: Sequence[LexicalDoc],
+        cfg: LexicalConfig,
+        procs: int = 1,
+        on_doc: OnDoc = None,
+    ) -> None:
+        build_lexical(path, docs, cfg, procs=procs, on_doc=on_doc)
+        np.save(path / ROWS_FILE, docnum_rows(path, [d.pid for d in docs]))
+
+    @classmethod
+    def update(
+        cls,
+        previous: Path,
+        path: Path,
+        removed: Iterable[str],
+        added: Iterable[LexicalDoc],
+        row_pids: Sequence[str],
+        on_doc: OnDoc = None,
+    ) -> None:
+        update_lexical(previous, path, removed, added, on_doc=on_doc)
+        np.save(path / ROWS_FILE, docnum_rows(path, row_pids))
+
+    @classmethod
+    def open(cls, path: Path, n_rows: int) -> WhooshIndex:
+        return cls(path, np.load(path / ROWS_FILE), n_rows)
+
+    @property
+    def analyzer(self) -> Analyzer:
+        tokenizer = self.ix.schema["text"].analyzer
+        return Analyzer(tokenizer.user_dict, tokenizer.extra_stopwords)
 
     def __init__(self, path: Path, rows_of_docnum: np.ndarray, n_rows: int, scorer: str = "fast"):
         if scorer not in ("fast", "whoosh"):
@@ -322,9 +339,9 @@ class LexicalIndex:
             ids_parts: list[np.ndarray] = []
             w_parts: list[np.ndarray] = []
             for m, base in self._leaf_matchers(field, term):
-                ids, weights = _matcher_arrays(m)
-                ids_parts.append(ids + base)
-                w_parts.append(weights)
+                for ids, weights, _values in _posting_blocks(m):
+                    ids_parts.append(ids + base)
+                    w_parts.append(weights)
             if ids_parts:
                 out = (np.concatenate(ids_parts), np.concatenate(w_parts))
             else:
@@ -410,7 +427,7 @@ class LexicalIndex:
         out_pos: list[np.ndarray] = []
         with self._lock:
             for m, base in self._leaf_matchers(field, term):
-                for ids, values in _matcher_values(m, docs - base):
+                for ids, _weights, values in _posting_blocks(m, docs - base):
                     hit = np.flatnonzero(np.isin(ids + base, docs, assume_unique=True))
                     if not len(hit):
                         continue
@@ -571,26 +588,36 @@ class LexicalIndex:
         return scores[keep], rows[keep], len(results)
 
 
-def _matcher_values(m, wanted: np.ndarray | None = None):
-    """(docnums, encoded values) of a segment's posting list, a block at a time.
+def _posting_blocks(m, wanted: np.ndarray | None = None):
+    """(docnums, weights, encoded values) of a segment's posting list, a block at a time.
 
     With ``wanted`` (sorted segment document numbers), blocks that cannot hold any of them
-    are skipped unread: their id range is known from the block headers alone.
+    are skipped unread: their id range is known from the block headers alone. Short lists
+    that Whoosh inlines in the term info come as one block.
     """
-    if not isinstance(m, W3LeafMatcher):  # inlined short lists
-        ids, values = [], []
+    if not isinstance(m, W3LeafMatcher):
+        ids, weights, values = [], [], []
         while m.is_active():
             ids.append(m.id())
+            weights.append(m.weight())
             values.append(m.value())
             m.next()
-        yield np.array(ids, dtype=np.int64), values
+        yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32), values
         return
     low = -1  # documents in this block are > the previous block's last id
     while not m._atend:
         high = m._maxid
         if wanted is None or _any_between(wanted, low, high):
             m._read_data()
-            yield np.cumsum(np.asarray(m._data[0], dtype=np.int64)), m._data[2]
+            ids, weights, values = m._data
+            n = m._blocklength
+            if weights is None:
+                weights = np.ones(n, np.float32)
+            elif isinstance(weights, float):
+                weights = np.full(n, weights, np.float32)
+            else:
+                weights = np.asarray(weights, dtype=np.float32)
+            yield np.cumsum(np.asarray(ids, dtype=np.int64)), weights, values  # delta-coded ids
         low = high
         m._next_block()
 
@@ -599,28 +626,3 @@ def _any_between(sorted_ids: np.ndarray, low: int, high: int) -> bool:
     """Whether any id lies in (low, high]."""
     i = int(np.searchsorted(sorted_ids, low, side="right"))
     return i < len(sorted_ids) and sorted_ids[i] <= high
-
-
-def _matcher_arrays(m) -> tuple[np.ndarray, np.ndarray]:
-    """All (docnums, weights) of a segment's posting list, a block at a time."""
-    if not isinstance(m, W3LeafMatcher):  # inlined short lists
-        ids, weights = [], []
-        while m.is_active():
-            ids.append(m.id())
-            weights.append(m.weight())
-            m.next()
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
-    ids_parts, w_parts = [], []
-    while not m._atend:
-        m._read_data()
-        ids, weights = m._data[0], m._data[1]
-        n = m._blocklength
-        ids_parts.append(np.cumsum(np.asarray(ids, dtype=np.int64)))  # delta-coded
-        if weights is None:
-            w_parts.append(np.ones(n, np.float32))
-        elif isinstance(weights, float):
-            w_parts.append(np.full(n, weights, np.float32))
-        else:
-            w_parts.append(np.asarray(weights, dtype=np.float32))
-        m._next_block()
-    return np.concatenate(ids_parts), np.concatenate(w_parts)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 
+from indexer.settings import ConfigError, VectorConfig
 from indexer.vectors.base import VectorIndex
-from kb.core.config import ConfigError, VectorConfig
 
 _BACKENDS = {"faiss": ("indexer.vectors.faiss", "FaissIndex")}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.core.config import VectorConfig
+from indexer.settings import VectorConfig
 
 # Below this many allowed rows, score them exactly instead of searching the index.
 EXACT_SUBSET_MAX = 20_000

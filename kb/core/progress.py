@@ -23,3 +23,30 @@ def progress(
 def bar(total: int, desc: str, unit: str, enable: bool = True) -> tqdm:
     """A manually advanced bar, for work done in batches (call .update(n), then .close())."""
     return tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True, disable=not enable)
+
+
+class StageBars:
+    """Progress bars for a callback reporting ``(stage, done, total)``, one bar per stage.
+
+    The indexer reports progress through such a callback and knows nothing of terminals;
+    this turns its stages into labelled bars (``labels``: stage → (description, unit)).
+    """
+
+    def __init__(self, labels: dict[str, tuple[str, str]], enable: bool = True):
+        self.labels, self.enable = labels, enable
+        self.bars: dict[str, tqdm] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enable:
+            return
+        b = self.bars.get(stage)
+        if b is None:
+            desc, unit = self.labels.get(stage, (stage, "个"))
+            b = self.bars[stage] = bar(total, desc, unit)
+        b.update(done - b.n)
+        if done >= total:
+            b.close()
+
+    def close(self) -> None:
+        for b in self.bars.values():
+            b.close()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-
+from kb.core.ids import report_id
 from kb.core.models import Report
 from kb.core.textnorm import normalize
 from kb.ingest.layout import split_layout
@@ -16,11 +15,6 @@ from kb.ingest.sections import build_sections
 PARSER_VERSION = "1"
 
 _REQUIRED = {"title": "标题", "org": "发文机关", "year": "年度"}
-
-
-def report_id(source: str) -> str:
-    """Stable id of a report, derived from its path relative to the corpus root."""
-    return hashlib.sha1(source.encode()).hexdigest()[:12]
 
 
 def parse_report(

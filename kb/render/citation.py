@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+
 def http_url(url: str | None) -> str | None:
     """The URL if it is a plain http(s) link, else None: a ``javascript:`` or ``data:`` source
     URL from a hostile page must never become a live link in anything we produce."""

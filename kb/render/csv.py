@@ -11,30 +11,32 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kb.core import fields
 from kb.render.citation import citation
 
-CSV_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("rank", "序号"),
-    ("org", "发文机关"),
-    ("year", "年度"),
-    ("province", "省份"),
-    ("city", "城市"),
-    ("county", "区县"),
-    ("dept_kind", "部门类别"),
-    ("title", "报告标题"),
-    ("section_kind", "章节类型"),
-    ("heading_path", "标题路径"),
-    ("text", "段落原文"),
-    ("citation", "引用"),
-    ("report", "来源文件"),
-    ("source_url", "原文链接"),
-    ("passage_id", "段落编号"),
-)
+
+def columns() -> list[tuple[str, str]]:
+    """(hit key, header) of every column: who wrote it, the registry's exported search
+    fields, then the report title, the passage and where it comes from."""
+    return [
+        ("rank", "序号"),
+        ("org", "发文机关"),
+        *((f.column, f.label) for f in fields.exported()),
+        ("title", "报告标题"),
+        ("heading_path", "标题路径"),
+        ("text", "段落原文"),
+        ("citation", "引用"),
+        ("report", "来源文件"),
+        ("source_url", "原文链接"),
+        ("passage_id", "段落编号"),
+    ]
+
+
 # A cell starting with one of these is a formula to Excel/WPS; a leading ' keeps it text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
@@ -47,8 +49,9 @@ def to_csv(hits: Iterable[Mapping[str, Any]]) -> str:
     """CSV text with a UTF-8 BOM so Excel and WPS open the Chinese correctly."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([label for _key, label in CSV_COLUMNS])
+    cols = columns()
+    writer.writerow([label for _key, label in cols])
     for hit in hits:
         row = {**hit, "citation": citation(hit)}
-        writer.writerow([_cell(row.get(key)) for key, _label in CSV_COLUMNS])
+        writer.writerow([cell(row.get(key)) for key, _label in cols])
     return "\ufeff" + buf.getvalue()

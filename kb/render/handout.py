@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from kb.render.citation import http_url
-from kb.render.markdown import md_line, md_text
+from kb.render.markdown import md_line, md_text, quotation
 from kb.store.collections import OK, STATUS_NOTES, Collection, Item
 
 
@@ -41,12 +40,7 @@ def to_markdown(col: Collection) -> str:
         lines += [f"## {md_line(_heading(item, n))}", ""]
         if item.status != OK:
             lines += [f"（注：{STATUS_NOTES[item.status]}）", ""]
-        lines += [f"> {p}" if p else ">" for p in md_text(item.snapshot.text).split("\n")]
-        cite = f"—— 引自：{md_line(item.citation())}"
-        url = http_url(item.snapshot.source_url)
-        if url:
-            cite += f"。原文：<{url}>"
-        lines += ["", cite, ""]
+        lines += quotation(item.snapshot.text, item.citation(), item.snapshot.source_url)
         if item.note:
             lines += [f"说明：{md_text(item.note)}", ""]
     if not col.items:

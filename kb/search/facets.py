@@ -14,27 +14,18 @@ from typing import Any
 import numpy as np
 
 from indexer.rows import RowTable
-from kb.core.models import LEVELS, SECTION_KINDS
+from kb.core import fields
+from kb.core.fields import Field
 
-# facet name (= filter parameter) -> (row table field, label shown on the page)
-FACETS: dict[str, tuple[str, str]] = {
-    "year": ("year", "年度"),
-    "province": ("province", "省份"),
-    "city": ("city", "城市"),
-    "dept": ("dept_kind", "部门类别"),
-    "level": ("level", "行政层级"),
-    "section": ("section_kind", "章节类型"),
-}
 UNITS = ("passages", "reports")
 
 
-def _order(name: str, items: list[tuple[str, int]]) -> list[tuple[str, int]]:
+def _order(f: Field, items: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """Years newest first, fixed vocabularies in their natural order, the rest by count."""
-    if name == "year":
+    if f.match == "year":
         return sorted(items, key=lambda kv: kv[0], reverse=True)
-    fixed = {"section": SECTION_KINDS, "level": LEVELS}.get(name)
-    if fixed:
-        pos = {v: i for i, v in enumerate(fixed)}
+    if f.choices:
+        pos = {v: i for i, v in enumerate(f.choices)}
         return sorted(items, key=lambda kv: pos.get(kv[0], len(pos)))
     return sorted(items, key=lambda kv: (-kv[1], kv[0]))
 
@@ -52,11 +43,11 @@ def counts(
     idx = np.arange(len(rows)) if row_ids is None else np.asarray(row_ids, dtype=np.int64)
     reports = rows.codes["report_id"][idx]
     out: dict[str, list[dict[str, Any]]] = {}
-    for name, (column, _label) in FACETS.items():
-        if column == "year":
+    for f in fields.facets():
+        if f.match == "year":
             codes, labels = rows.year[idx].astype(np.int64), None
         else:
-            codes, labels = rows.codes[column][idx].astype(np.int64), rows.vocab[column]
+            codes, labels = rows.codes[f.column][idx].astype(np.int64), rows.vocab[f.column]
         if unit == "reports":  # one (value, report) pair per report
             pairs = np.unique(np.stack([codes, reports.astype(np.int64)]), axis=1)
             codes = pairs[0]
@@ -66,10 +57,10 @@ def counts(
             for v, c in zip(values.tolist(), n.tolist(), strict=True)
             if v != 0
         ]
-        out[name] = [{"value": v, "count": c} for v, c in _order(name, items)]
+        out[f.name] = [{"value": v, "count": c} for v, c in _order(f, items)]
     return out
 
 
 def labels() -> dict[str, str]:
     """Facet name → Chinese label, for the page and the JSON API."""
-    return {name: label for name, (_c, label) in FACETS.items()}
+    return {f.name: f.label for f in fields.facets()}

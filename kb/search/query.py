@@ -4,7 +4,8 @@ Users type short jargon (首违不罚), topic phrases (执法力量薄弱), whol
 (基层监管人手不够怎么办) and sometimes search-engine syntax. We support "quoted phrases" and
 -exclusions, ignore AND/OR, and treat everything else — field syntax, unbalanced quotes, HTML,
 punctuation — as plain words, so no input can make a search fail. Terms are produced by the
-same analyzer as the index; domain synonyms add related terms at a lower weight.
+analyzer the index was built with (it must be passed in: there is no default to fall back on);
+domain synonyms add related terms at a lower weight.
 
 Interrogatives and sentence particles (如何, 怎么办, 吗 …) are dropped from the lexical terms:
 they say that the user asks, not what about, and matching them only rewards passages that
@@ -24,8 +25,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from indexer.analyzer import DATA, segment
-from indexer.lexical.whoosh import TermQuery
+from indexer.analyzer import DATA, Analyzer
+from indexer.lexical import TermQuery
 
 MAX_QUERY_CHARS = 256
 SYNONYMS = DATA / "synonyms.txt"
@@ -33,7 +34,7 @@ EXPANSION_WEIGHT = 0.5
 PHRASE_WEIGHT = 2.0
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
-_PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」')
+PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」')
 _EXCLUDE = re.compile(r"(?:^|\s)(?:NOT\s+|[-－])([^\s\"“”]+)")
 _BOOLEAN = re.compile(r"\b(?:AND|OR|NOT)\b")
 _QUESTION = re.compile(r"如何|怎么|怎样|什么|哪些|为何|为什么|是否|有没有|吗|呢|[？?]")
@@ -145,11 +146,7 @@ def clean(raw: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
 
 
-def _terms(text: str) -> list[str]:
-    return list(dict.fromkeys(w for w, _, _ in segment(text)))
-
-
-def _expansion_tokens(term: str) -> list[str]:
+def _expansion_tokens(term: str, analyzer: Analyzer) -> list[str]:
     """How to search a synonym: as one word when the analyzer keeps it whole, else a phrase.
 
     The analyzer's search mode emits a long word's sub-words before the word itself, and in
@@ -157,7 +154,7 @@ def _expansion_tokens(term: str) -> list[str]:
     kept whole wherever it occurs, so searching it as a single term finds every occurrence;
     only terms the dictionary does not know are searched as phrases of their words.
     """
-    tokens = _terms(term)
+    tokens = analyzer.words(term)
     folded = term.strip().lower()
     return [folded] if folded in tokens else tokens
 
@@ -177,20 +174,20 @@ def classify(text: str, terms: list[str]) -> str:
     return "phrase"
 
 
-def analyze(raw: str) -> AnalyzedQuery:
+def analyze(raw: str, analyzer: Analyzer) -> AnalyzedQuery:
     text = clean(raw)
     q = AnalyzedQuery(raw=raw, text=text)
     if not text:
         return q
     rest = text
-    for m in _PHRASE.finditer(text):
-        words = _terms(next(g for g in m.groups() if g))
+    for m in PHRASE.finditer(text):
+        words = analyzer.words(next(g for g in m.groups() if g))
         if words:
             q.phrases.append(words)
-    rest = _PHRASE.sub(" ", rest)
-    q.excluded = [t for m in _EXCLUDE.finditer(rest) for t in _terms(m.group(1))]
+    rest = PHRASE.sub(" ", rest)
+    q.excluded = [t for m in _EXCLUDE.finditer(rest) for t in analyzer.words(m.group(1))]
     rest = _BOOLEAN.sub(" ", _EXCLUDE.sub(" ", rest))
-    words = [t for t in _terms(rest) if t not in q.excluded]
+    words = [t for t in analyzer.words(rest) if t not in q.excluded]
     q.kind = classify(text, words + [t for p in q.phrases for t in p])
     q.terms = [t for t in words if t not in QUESTION_WORDS] or words
     for rule in synonym_rules():
@@ -199,7 +196,7 @@ def analyze(raw: str) -> AnalyzedQuery:
         for member in rule.targets:
             if len(q.expansions) >= MAX_EXPANSIONS:
                 break
-            tokens = _expansion_tokens(member)
+            tokens = _expansion_tokens(member, analyzer)
             if member not in text and tokens and member not in q.expansions:
                 q.expansions.append(member)
                 q.expansion_phrases.append(tokens)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +18,11 @@ import numpy as np
 
 from indexer.bundle import IndexBundle, open_bundle
 from indexer.embedders import Embedder, create_embedder
-from indexer.lexical.whoosh import TermQuery
+from indexer.lexical import TermQuery
+from indexer.rows import RowTable
 from kb.core.config import Config, ConfigError
+from kb.core.ids import as_report_id
 from kb.core.models import Passage, Report, ReportMeta
-from kb.ingest.parse import report_id
 from kb.search import dedupe, facets, fusion, highlight
 from kb.search.filters import Filters
 from kb.search.query import AnalyzedQuery, analyze
@@ -173,12 +175,13 @@ class Searcher:
         embedder: Embedder | None = None,
     ):
         self.cfg = cfg
-        self.bundle = bundle or open_bundle(cfg)  # first: a missing index creates no files
+        # first: a missing index creates no files
+        self.bundle = bundle or open_bundle(cfg.index_settings())
         self.store = store or CorpusStore(cfg.store_path)
         self._embedder = embedder
         if embedder is not None:
             self.bundle.check_embedder(embedder.id)
-        self._lock = threading.RLock()  # store reads, embedder calls, reloads
+        self._lock = threading.RLock()  # embedder calls, reloads
         self._reports = self._load_reports()
         self.index_behind = self._index_behind()
 
@@ -199,11 +202,11 @@ class Searcher:
 
     def reload_if_stale(self) -> bool:
         """Switch to a newer build if one was swapped in since we opened ours."""
-        if not self.bundle.is_stale(self.cfg):
+        if not self.bundle.is_stale():
             return False
         with self._lock:
-            if self.bundle.is_stale(self.cfg):
-                new = open_bundle(self.cfg)
+            if self.bundle.is_stale():
+                new = open_bundle(self.cfg.index_settings())
                 old, self.bundle = self.bundle, new
                 self._reports = self._load_reports()
                 self.index_behind = self._index_behind()
@@ -226,6 +229,14 @@ class Searcher:
         self.bundle.close()
 
     # -- retrieval -------------------------------------------------------------------------
+
+    def analyze(self, raw: str) -> AnalyzedQuery:
+        """A query analysed with the analyzer of the open index (the one it was built with)."""
+        return analyze(raw, self.bundle.lexical.analyzer)
+
+    def passages(self, ids: Sequence[str]) -> dict[str, Passage]:
+        """Passages of the corpus by id (ids no longer in the corpus are absent)."""
+        return self.store.get_passages(list(ids))
 
     def embed_query(self, text: str) -> np.ndarray:
         embedder = self.embedder
@@ -328,8 +339,7 @@ class Searcher:
 
         head = fused[: self.cfg.search.rerank_depth]
         pids = [self.bundle.rows.pids[r] for r, _ in head]
-        with self._lock:
-            passages = self.store.get_passages(pids)
+        passages = self.passages(pids)
         found = {
             r: passages[pid] for (r, _), pid in zip(head, pids, strict=True) if pid in passages
         }
@@ -339,7 +349,7 @@ class Searcher:
         t0 = time.perf_counter()
         self.reload_if_stale()
         bundle = self.bundle
-        aq = analyze(req.query)
+        aq = self.analyze(req.query)
         allowed = self._exclude(aq, req.filters.mask(bundle.rows))
         fused: list[tuple[int, float]] = []
         per: dict[str, dict[int, tuple[float, int]]] = {}
@@ -376,8 +386,7 @@ class Searcher:
         """Group near-duplicates, cut the requested page and hydrate its hits."""
         bundle = self.bundle
         pids = [bundle.rows.pids[r] for r, _ in fused]
-        with self._lock:
-            passages = self.store.get_passages(pids)
+        passages = self.passages(pids)
         fused = [(r, s) for (r, s), pid in zip(fused, pids, strict=True) if pid in passages]
         if req.dedupe:
             groups = dedupe.group(
@@ -420,8 +429,7 @@ class Searcher:
         row = bundle.row_of(passage_id)
         if row is None:
             return None
-        with self._lock:
-            source = self.store.get_passages([passage_id]).get(passage_id)
+        source = self.passages([passage_id]).get(passage_id)
         if source is None:
             return None
         filters = filters or Filters()
@@ -435,7 +443,7 @@ class Searcher:
         fused = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
         per = {"semantic": {r: (s, i + 1) for i, (r, s) in enumerate(fused)}}
         req = SearchRequest(query="", mode="semantic", filters=filters, limit=limit, offset=offset)
-        response = self._respond(req, analyze(""), fused, per, 0, t0)
+        response = self._respond(req, self.analyze(""), fused, per, 0, t0)
         return source, response
 
     def _hit(
@@ -447,22 +455,60 @@ class Searcher:
         passages: dict[str, Passage],
         words: list[str],
     ) -> Hit:
-        p = passages[self.bundle.rows.pids[row]]
-        source, meta = self._reports[p.report_id]
         scores: dict[str, Any] = {"fused": round(score, 6)}
         for name in ("lexical", "semantic"):
             if name in per:
                 found = per[name].get(row)
                 scores[name] = {"score": round(found[0], 4), "rank": found[1]} if found else None
+        p = passages[self.bundle.rows.pids[row]]
+        return self._make_hit(rank, p, self.bundle.rows, row, scores, words)
+
+    def _make_hit(
+        self,
+        rank: int,
+        p: Passage,
+        table: RowTable,
+        row: int,
+        scores: dict[str, Any],
+        words: Sequence[str],
+    ) -> Hit:
+        source, meta = self._reports[p.report_id]
         return Hit(
             rank=rank,
             passage=p,
             source=source,
             meta=meta,
             scores=scores,
-            highlights=highlight.spans(p.text, words),
-            boilerplate=float(self.bundle.rows.boilerplate[row]),
+            highlights=highlight.spans(p.text, list(words)),
+            boilerplate=float(table.boilerplate[row]),
         )
+
+    def hydrate(
+        self,
+        table: RowTable,
+        rows: Sequence[int],
+        scores: Mapping[int, dict[str, Any]],
+        words: Sequence[str],
+        first_rank: int = 1,
+    ) -> list[Hit]:
+        """Hits for rows that a tool picked itself (trends, comparison), in order.
+
+        ``table`` is the row table the rows belong to (the build may have been swapped since);
+        rows whose passage or report is gone by now are skipped, and ranks stay consecutive.
+        """
+        pids = [table.pids[r] for r in rows]
+        found = self.passages(pids)
+        out: list[Hit] = []
+        for row, pid in zip(rows, pids, strict=True):
+            p = found.get(pid)
+            if p is None or p.report_id not in self._reports:
+                continue
+            out.append(
+                self._make_hit(
+                    first_rank + len(out), p, table, row, dict(scores.get(row, {})), words
+                )
+            )
+        return out
 
     def _brief(self, p: Passage) -> dict[str, Any]:
         source, meta = self._reports[p.report_id]
@@ -480,16 +526,34 @@ class Searcher:
     def report(self, key: str) -> Report | None:
         """A whole report by id or source file name (None if the corpus has no such report)."""
         self.reload_if_stale()
-        rid = key if key in self._reports else report_id(key)
+        rid = key if key in self._reports else as_report_id(key)
         if rid not in self._reports:
             return None
-        with self._lock:
-            return self.store.get_report(rid)
+        return self.store.get_report(rid)
 
     def reports(self) -> list[tuple[str, str, ReportMeta]]:
         """(report id, source file, metadata) of every report in the corpus."""
         self.reload_if_stale()
         return [(rid, source, meta) for rid, (source, meta) in self._reports.items()]
+
+    def overview(self, filters: Filters) -> dict[str, Any]:
+        """What the corpus holds under the filters: its reports (newest first), passage count
+        and facet counts of reports."""
+        self.reload_if_stale()
+        rows = self.bundle.rows
+        mask = filters.mask(rows)
+        row_ids = None if mask is None else mask.nonzero()[0]
+        reports = self.reports()
+        if row_ids is not None:
+            codes = set(rows.codes["report_id"][row_ids].tolist())
+            ids = {rows.vocab["report_id"][c] for c in codes}
+            reports = [r for r in reports if r[0] in ids]
+        reports.sort(key=lambda r: (-(r[2].year or 0), r[2].org or r[1]))
+        return {
+            "reports": reports,
+            "passages": len(rows) if row_ids is None else len(row_ids),
+            "facets": facets.counts(rows, row_ids, "reports"),
+        }
 
     def facets(
         self, row_ids: list[int] | np.ndarray | None, unit: str, build_id: str | None = None

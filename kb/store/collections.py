@@ -7,12 +7,13 @@ citation needs — so a collection stays usable when the corpus changes under it
 snapshot is compared with the corpus: a passage whose text changed, or that is gone, is marked
 (``changed`` / ``missing``) and still shown with the saved text.
 
-Every write is one ``BEGIN IMMEDIATE`` transaction on its own connection: SQLite takes the
+Every write is one ``BEGIN IMMEDIATE`` transaction (:mod:`kb.store.sqlite`): SQLite takes the
 write lock before the first read, so two requests adding items at once can never compute the
 same next position (the UNIQUE constraints would reject it anyway) and a failed request leaves
 nothing half-written.
 """
 
+from __future__ import annotations
 
 import json
 import re
@@ -26,7 +27,6 @@ from typing import Any
 
 from kb.render.citation import citation
 from kb.store.sqlite import Database
-from kb.render.export import citation, http_url, md_line, md_text
 
 FILE_NAME = "collections.sqlite"
 NAME_MAX = 60
@@ -88,18 +88,13 @@ class CollectionError(ValueError):
         self.status, self.message, self.field = status, message, field
 
 
-def default_path(cfg: Config) -> Path:
+def default_path(data_dir: Path) -> Path:
     """Next to the corpus store, outside ``index/`` where builds are replaced."""
-    return cfg.data_path / FILE_NAME
+    return Path(data_dir) / FILE_NAME
 
 
 def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
-
-
-def _stamp() -> str:
-    """Export time as a reader writes it: 2025-03-01 14:05."""
-    return datetime.now().strftime("%Y-%m-%d %H:%M")
 
 
 # -- validation --------------------------------------------------------------------------------
@@ -251,60 +246,20 @@ def _storable(row_id: int) -> bool:
 
 
 class CollectionStore:
-    """The collections database. Cheap to create: every call opens its own connection, so one
-    instance serves any number of threads."""
+    """The collections database; one instance serves every thread (see kb.store.sqlite)."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db:
-            db.execute("PRAGMA journal_mode = WAL")
-            # executescript commits whatever is open first, so the script brings its own
-            # transaction: two processes creating the file at once both succeed.
-            db.executescript(
-                f"BEGIN IMMEDIATE;{_SCHEMA}INSERT OR IGNORE INTO meta "
-                f"VALUES ('schema_version', '{SCHEMA_VERSION}');COMMIT;"
-            )
+        self.database = Database(self.path, _SCHEMA, SCHEMA_VERSION)
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 30000")
-        return db
-
-    @staticmethod
-    @contextmanager
-    def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, holding SQLite's write lock from its first statement."""
-        with closing(self._connect()) as db, self._transaction(db):
-            yield db
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot for reads that take several statements."""
-        with closing(self._connect()) as db:
-            db.execute("BEGIN")
-            try:
-                yield db
-            finally:
-                db.execute("COMMIT")
+    def close(self) -> None:
+        self.database.close()
 
     # -- collections ---------------------------------------------------------------------------
 
     def list_collections(self) -> list[Collection]:
         """Every collection, most recently changed first, with its item count."""
-        with self._read() as db:
+        with self.database.read() as db:
             rows = db.execute(
                 "SELECT c.*, (SELECT COUNT(*) FROM items i WHERE i.collection_id = c.id) AS n "
                 "FROM collections c ORDER BY c.updated DESC, c.id DESC"
@@ -325,7 +280,7 @@ class CollectionStore:
 
     def get(self, cid: int) -> Collection:
         """A collection with its items in order (statuses not yet checked: see check_status)."""
-        with self._read() as db:
+        with self.database.read() as db:
             row = self._get(db, cid)
             items = [
                 _item(r)
@@ -338,7 +293,7 @@ class CollectionStore:
     def create(self, name: object) -> Collection:
         name = validate_name(name)
         now = _now()
-        with self._write() as db:
+        with self.database.write() as db:
             self._unique(db, name)
             cur = db.execute(
                 "INSERT INTO collections (name, created, updated) VALUES (?, ?, ?)",
@@ -349,7 +304,7 @@ class CollectionStore:
 
     def rename(self, cid: int, name: object) -> Collection:
         name = validate_name(name)
-        with self._write() as db:
+        with self.database.write() as db:
             self._get(db, cid)
             self._unique(db, name, cid)
             db.execute(
@@ -364,7 +319,7 @@ class CollectionStore:
             raise CollectionError(409, f"已有名为「{name}」的案例集，请换一个名称", "name")
 
     def delete(self, cid: int) -> None:
-        with self._write() as db:
+        with self.database.write() as db:
             self._get(db, cid)
             db.execute("DELETE FROM collections WHERE id = ?", (cid,))
 
@@ -374,7 +329,7 @@ class CollectionStore:
         """Append a passage; refused (409) when the collection already holds it."""
         note = validate_note(note)
         now = _now()
-        with self._write() as db:
+        with self.database.write() as db:
             name = self._get(db, cid)["name"]
             dup = db.execute(
                 "SELECT id FROM items WHERE collection_id = ? AND passage_id = ?",
@@ -430,14 +385,14 @@ class CollectionStore:
 
     def update_note(self, cid: int, item_id: int, note: object) -> Item:
         note = validate_note(note)
-        with self._write() as db:
+        with self.database.write() as db:
             self._item_row(db, cid, item_id)
             db.execute("UPDATE items SET note = ? WHERE id = ?", (note, item_id))
             self._touch(db, cid)
             return _item(self._item_row(db, cid, item_id))
 
     def remove_item(self, cid: int, item_id: int) -> None:
-        with self._write() as db:
+        with self.database.write() as db:
             self._item_row(db, cid, item_id)
             db.execute("DELETE FROM items WHERE id = ?", (item_id,))
             self._renumber(db, cid, self._order(db, cid))
@@ -445,7 +400,7 @@ class CollectionStore:
 
     def move_item(self, cid: int, item_id: int, delta: int) -> None:
         """Move an item up (negative) or down (positive) by that many places, within bounds."""
-        with self._write() as db:
+        with self.database.write() as db:
             self._item_row(db, cid, item_id)
             order = self._order(db, cid)
             i = order.index(item_id)
@@ -457,7 +412,7 @@ class CollectionStore:
     def reorder(self, cid: int, item_ids: Iterable[int]) -> None:
         """Put the items in the given order: exactly the collection's item ids, each once."""
         wanted = list(item_ids)
-        with self._write() as db:
+        with self.database.write() as db:
             self._get(db, cid)
             current = self._order(db, cid)
             if sorted(wanted) != sorted(current):
@@ -488,7 +443,5 @@ class CollectionStore:
 
     def integrity(self) -> str:
         """SQLite's own integrity check ("ok" when the file is sound)."""
-        with closing(self._connect()) as db:
+        with self.database.read() as db:
             return str(db.execute("PRAGMA integrity_check").fetchone()[0])
-
-

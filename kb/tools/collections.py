@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from kb.store.collections import CHANGED, MISSING, OK, Item
 
+
 def check_status(
     items: Iterable[Item],
     current_texts: Callable[[list[str]], Mapping[str, str]],

@@ -21,11 +21,9 @@ from typing import Any
 import numpy as np
 
 from kb.core.models import SECTION_KINDS
-from kb.render import export
 from kb.search import Searcher, SearchRequest
-from kb.search.query import analyze
 from kb.search.searcher import MAX_LIMIT
-from kb.tools.trends import contains_all, hit_dicts, query_words, semantic_scores
+from kb.tools.trends import contains_all, query_words, semantic_scores
 
 # At most this many organisations are compared (best first); the page says when it cuts.
 MAX_ORGS = 60
@@ -126,7 +124,7 @@ def compare(searcher: Searcher, req: SearchRequest, threshold: float) -> Compari
     if len(chosen) > MAX_ORGS:
         notes.append(f"共有 {len(chosen)} 个单位，只列出最相关的 {MAX_ORGS} 个")
         chosen = chosen[:MAX_ORGS]
-    aq = analyze(req.query)
+    aq = searcher.analyze(req.query)
     words, excluded = query_words(aq)
     picked = [r for r, _ in chosen]
     cosine = np.zeros(len(picked), dtype=np.float32)
@@ -138,7 +136,7 @@ def compare(searcher: Searcher, req: SearchRequest, threshold: float) -> Compari
         for (row, rank), c in zip(chosen, cosine.tolist(), strict=True)
     }
     rank_of = {table.pids[row]: rank for row, rank in chosen}
-    hits = hit_dicts(searcher, table, picked, scores, aq.highlight_terms())
+    hits = [h.to_dict() for h in searcher.hydrate(table, picked, scores, aq.highlight_terms())]
     for hit in hits:
         hit["rank"] = rank_of[hit["passage_id"]]  # place in the fused result list
         hit["org_reports"] = org_reports.get(org_key(hit["org"], hit["report_id"]), 1)
@@ -156,30 +154,3 @@ def compare(searcher: Searcher, req: SearchRequest, threshold: float) -> Compari
         notes=notes,
         took_ms=(time.perf_counter() - t0) * 1000,
     )
-
-
-def to_markdown(comp: Comparison, conditions: str = "") -> str:
-    """The comparison as Markdown: a section per kind, a quotation and citation per organisation."""
-    lines = [f"# 对比：{export.md_line(comp.query)}", ""]
-    if conditions:
-        lines += [f"检索条件：{export.md_line(conditions)}", ""]
-    lines += [f"共 {len(comp.hits)} 个单位，每个单位取最相关的一个段落，按章节类型分组。", ""]
-    for group in comp.groups:
-        lines += [f"## {group.section_kind}", ""]
-        for hit in group.hits:
-            year = f"（{hit['year']}年度）" if hit.get("year") else ""
-            org = export.md_line(str(hit.get("org") or hit.get("report")))
-            lines += [f"### {org}{year}", ""]
-            text = export.md_text(str(hit.get("text", "")))
-            lines += [f"> {p}" if p else ">" for p in text.split("\n")]
-            lines.append("")
-            cite = f"—— 引自：{export.md_line(export.citation(hit))}"
-            url = export.http_url(hit.get("source_url"))
-            if url:
-                cite += f"。原文：<{url}>"
-            lines += [cite, ""]
-            if not hit.get("strong"):
-                lines += ["（注：该单位最相关的段落与检索词的相关度较低。）", ""]
-    if not comp.groups:
-        lines += ["（没有结果）", ""]
-    return "\n".join(lines)

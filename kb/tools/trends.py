@@ -28,22 +28,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from indexer.analyzer import fold
-from indexer.lexical.whoosh import TermQuery
+from indexer.lexical import TermQuery
 from indexer.rows import RowTable
 from kb.core import fields
-from kb.core.models import Passage
-from kb.search import highlight
 from kb.search.filters import Filters
-from kb.search.query import _PHRASE as PHRASE_PATTERN
-from kb.search.query import AnalyzedQuery, analyze
-from kb.search.searcher import Hit, RequestError, Searcher
+from kb.search.query import PHRASE, AnalyzedQuery
+from kb.search.searcher import RequestError, Searcher
 
 DEFAULT_THRESHOLD = 0.895
 # Keyword candidates checked for containing every query word. Past this many passages holding
@@ -54,7 +51,6 @@ LEXICAL_CANDIDATES = 5000
 EXACT_ROWS_MAX = 1_000_000
 SEMANTIC_TOP_N = 20_000
 _CHUNK = 65_536
-
 
 
 def dimensions() -> dict[str, str]:
@@ -102,8 +98,7 @@ def query_words(aq: AnalyzedQuery) -> tuple[list[str], list[str]]:
     say nothing about the phrase being there).
     """
     phrases = [
-        fold("".join(next(g for g in m.groups() if g).split()))
-        for m in PHRASE_PATTERN.finditer(aq.text)
+        fold("".join(next(g for g in m.groups() if g).split())) for m in PHRASE.finditer(aq.text)
     ]
     words = [fold(t) for t in aq.terms] + [p for p in phrases if p]
     return list(dict.fromkeys(words)), [fold(t) for t in aq.excluded]
@@ -287,20 +282,13 @@ class Trends:
         }
 
 
-def passages(searcher: Searcher, pids: Iterable[str]) -> dict[str, Passage]:
-    """Passages by id from the corpus store, read under the searcher's lock like its own reads
-    (one SQLite connection serves every request thread)."""
-    with searcher._lock:
-        return searcher.store.get_passages(list(pids))
-
-
 def trends(searcher: Searcher, query: str, filters: Filters, threshold: float) -> Trends:
     """Apply the matching rule to every passage in scope and count per dimension."""
     t0 = time.perf_counter()
     searcher.reload_if_stale()
     bundle = searcher.bundle
     rows = bundle.rows
-    aq = analyze(query)
+    aq = searcher.analyze(query)
     allowed = filters.mask(rows)
     scope = np.arange(len(rows), dtype=np.int64) if allowed is None else np.flatnonzero(allowed)
     words, excluded = query_words(aq)
@@ -317,14 +305,14 @@ def trends(searcher: Searcher, query: str, filters: Filters, threshold: float) -
                 notes.append(
                     f"含检索词的段落有 {total} 个，只核对了其中得分最高的 {LEXICAL_CANDIDATES} 个"
                 )
-            texts = passages(searcher, [rows.pids[r] for r in cand.tolist()])
+            texts = searcher.passages([rows.pids[r] for r in cand.tolist()])
             lexical_rows = {
                 r
                 for r in cand.tolist()
                 if rows.pids[r] in texts and contains_all(texts[rows.pids[r]].text, words, excluded)
             }
         if excluded and len(matched):  # an excluded word rules a passage out, whatever its score
-            texts = passages(searcher, [rows.pids[r] for r in matched.tolist()])
+            texts = searcher.passages([rows.pids[r] for r in matched.tolist()])
             matched = np.array(
                 [
                     r
@@ -360,43 +348,6 @@ def trends(searcher: Searcher, query: str, filters: Filters, threshold: float) -
     )
 
 
-def hit_dicts(
-    searcher: Searcher,
-    table: RowTable,
-    rows: Sequence[int],
-    scores: Mapping[int, dict[str, Any]],
-    words: Sequence[str],
-    first_rank: int = 1,
-) -> list[dict[str, Any]]:
-    """Rows of the current build as hit dictionaries (the JSON form of a search hit), in order.
-
-    Trends and comparison pick rows themselves rather than taking a page of a search, so they
-    hydrate them here, in the same shape as ``Hit.to_dict()`` so hit cards and exports work.
-    ``table`` is the row table the rows belong to (the build may have been swapped since);
-    rows whose passage or report is gone by now are skipped.
-    """
-    pids = [table.pids[r] for r in rows]
-    found = passages(searcher, pids)
-    out: list[dict[str, Any]] = []
-    for row, pid in zip(rows, pids, strict=True):
-        p = found.get(pid)
-        known = searcher.report_meta(p.report_id) if p else None
-        if p is None or known is None:
-            continue
-        source, meta = known
-        hit = Hit(
-            rank=first_rank + len(out),
-            passage=p,
-            source=source,
-            meta=meta,
-            scores=dict(scores.get(row, {})),
-            highlights=highlight.spans(p.text, list(words)),
-            boilerplate=float(table.boilerplate[row]),
-        )
-        out.append(hit.to_dict())
-    return out
-
-
 def matching_hits(
     searcher: Searcher, result: Trends, offset: int, limit: int, highlight_words: Sequence[str]
 ) -> list[dict[str, Any]]:
@@ -409,7 +360,10 @@ def matching_hits(
         }
         for i in chosen
     }
-    hits = hit_dicts(searcher, result.table, rows, scores, highlight_words, offset + 1)
+    hits = [
+        h.to_dict()
+        for h in searcher.hydrate(result.table, rows, scores, highlight_words, offset + 1)
+    ]
     position = {result.table.pids[int(result.rows[i])]: i for i in chosen}
     for hit in hits:
         i = position[hit["passage_id"]]

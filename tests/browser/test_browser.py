@@ -16,14 +16,14 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib.request import urlopen
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.support import CORPUS, ingest_and_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -138,11 +138,6 @@ def hostile_cfg(seed_cfg, tmp_path_factory):
     Built on a copy of the seed data dir: only the new report is read, and the copied
     embedding cache spares embedding the seed passages again.
     """
-    from indexer.build import build_indexes
-    from indexer.embedders import create_embedder
-    from kb.ingest.pipeline import ingest
-    from kb.store.corpus import CorpusStore
-
     corpus = tmp_path_factory.mktemp("hostile-corpus")
     shutil.copytree(CORPUS, corpus, dirs_exist_ok=True)
     report = corpus / "900_qingxi.txt"
@@ -150,10 +145,8 @@ def hostile_cfg(seed_cfg, tmp_path_factory):
     Path(f"{report}.meta.json").write_text(json.dumps({"source_url": HOSTILE_URL}), "utf-8")
     cfg = dataclasses.replace(seed_cfg, data_dir=str(tmp_path_factory.mktemp("hostile") / "kb"))
     shutil.copytree(seed_cfg.data_path, cfg.data_path)
-    with closing(CorpusStore(cfg.store_path)) as store:
-        summary = ingest(corpus, store, max_bytes=50 * 1024 * 1024, show_progress=False)
-        assert summary.added == [report.name] and not summary.skipped, summary.lines()
-        build_indexes(cfg, store, create_embedder(cfg.embedder), show_progress=False)
+    summary, _build = ingest_and_index(cfg, corpus)
+    assert summary.added == [report.name] and not summary.skipped, summary.lines()
     return cfg
 
 

@@ -20,8 +20,8 @@ import docx
 import pytest
 
 from tests.browser.test_browser import launched, opened, served  # skips without Chromium
-from tests.conftest import CORPUS, copy_kb
 from tests.integration.test_compare import SEED_ORGS
+from tests.support import CORPUS, copy_kb, ingest_and_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -242,13 +242,7 @@ def test_collection_built_from_hits_exports_markdown_and_docx(page):
 
 
 def test_collections_survive_a_full_reindex(chromium, seed_cfg, tmp_path):
-    from indexer.build import build_indexes
-    from indexer.embedders import create_embedder
-    from kb.ingest.pipeline import ingest
-    from kb.store.corpus import CorpusStore
-
     cfg = copy_kb(seed_cfg, tmp_path / "kb")
-    data = cfg.data_path
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     with served(cfg) as (url, app), tab(chromium, url) as page:
@@ -264,18 +258,7 @@ def test_collections_survive_a_full_reindex(chromium, seed_cfg, tmp_path):
 
         report = corpus / "000_b2dd20f029b9b4d9.txt"
         report.write_text(report.read_text(encoding="utf-8").replace(*EDITED), encoding="utf-8")
-        store = CorpusStore(data / "corpus.sqlite")
-        try:
-            ingest(corpus, store, max_bytes=50 * 1024 * 1024, show_progress=False)
-            build = build_indexes(
-                app.config["KB_CFG"],
-                store,
-                create_embedder(app.config["KB_CFG"].embedder),
-                show_progress=False,
-                force=True,
-            )
-        finally:
-            store.close()
+        _summary, build = ingest_and_index(app.config["KB_CFG"], corpus, force=True)
         assert build.build_id
 
         page.goto(collection)

@@ -9,7 +9,6 @@ boilerplate does. The fast lexical scorer must rank like Whoosh's matcher tree.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from bench.generate import Generator, load_pool, write_corpus
 from indexer.boilerplate import boilerplate_scores
 from kb.ingest.pipeline import ingest
 from kb.store.corpus import CorpusStore
+from tests.support import ingest_and_index
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_generated_reports_parse_like_real_ones(tmp_path, pool):
             t["level"],
         )
     # The passage count the generator promises is what the parser cuts, give or take one.
-    per_report = Counter(r["report_id"] for r in store.db.execute("SELECT report_id FROM passages"))
+    per_report = store.passage_counts()
     for r in rows:
         assert abs(per_report[r["id"]] - truth[Path(r["source"]).stem]["passages"]) <= 1
         assert 20 <= per_report[r["id"]] <= 100
@@ -90,26 +90,23 @@ def test_fast_lexical_scorer_ranks_like_whoosh(tmp_path, pool):
     """The numpy scorer against Whoosh's matcher tree on the benchmark's own queries."""
     from bench.queries import bench_queries
     from bench.vectors import HashEmbedder
-    from indexer.build import build_indexes
     from indexer.bundle import open_bundle
-    from indexer.lexical.whoosh import LexicalIndex
+    from indexer.lexical.whoosh import WhooshIndex
     from kb.core.config import Config
     from kb.search.filters import Filters
     from kb.search.query import analyze
 
     write_corpus(tmp_path / "corpus", 1200, seed=2, pool=pool)
     cfg = Config(data_dir=str(tmp_path / "data"))
-    store = CorpusStore(cfg.store_path)
-    ingest(tmp_path / "corpus", store, max_bytes=1 << 26, show_progress=False)
-    build_indexes(cfg, store, HashEmbedder(), show_progress=False)
-    bundle = open_bundle(cfg)
+    ingest_and_index(cfg, tmp_path / "corpus", embedder=HashEmbedder())
+    bundle = open_bundle(cfg.index_settings())
     table, fast = bundle.rows, bundle.lexical
     assert fast.scorer == "fast"
-    slow = LexicalIndex(bundle.path / "lexical", fast.rows_of_docnum, len(table), scorer="whoosh")
+    slow = WhooshIndex(bundle.path / "lexical", fast.rows_of_docnum, len(table), scorer="whoosh")
     overlaps, identical, single = [], 0, 0
     queries = bench_queries(pool)[::3]
     for q in queries:
-        tq = analyze(q.query).term_query()
+        tq = analyze(q.query, fast.analyzer).term_query()
         allowed = Filters.from_params(q.filters).mask(table)
         s1, r1, _ = fast.search(tq, 10, allowed)
         s2, r2, _ = slow.search(tq, 10, allowed)

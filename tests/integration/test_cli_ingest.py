@@ -14,8 +14,8 @@ import pytest
 
 from kb.cli import main
 from kb.core.models import SECTION_KINDS
-from tests.conftest import CORPUS
 from tests.readers_factory import REPORT_TEXT
+from tests.support import CORPUS
 
 S000 = "000_b2dd20f029b9b4d9.txt"  # 沅陵县应急管理局, 2024
 S002 = "002_39f8802a2c038771.txt"  # 荔城区应急管理局, 文号 荔应急〔2024〕9号

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kb.store.corpus import CorpusStore
-from tests.conftest import CORPUS, copy_kb
+from tests.support import CORPUS, copy_kb
 
 pytestmark = pytest.mark.slow  # needs the seed indexes (session fixture, built once)
 

@@ -11,8 +11,9 @@ import re
 import pytest
 
 from kb.core.models import SECTION_KINDS
+from kb.render.markdown import comparison_markdown as to_markdown
 from kb.search import SearchRequest
-from kb.tools.compare import Comparison, Group, best_per_org, group_by_section, org_key, to_markdown
+from kb.tools.compare import Comparison, Group, best_per_org, group_by_section, org_key
 
 SEED_ORGS = {
     "沅陵县应急管理局",

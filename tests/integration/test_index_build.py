@@ -19,17 +19,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.build import BuildResult, build_indexes
+from indexer.build import BuildResult
 from indexer.builds import builds_dir, current_build
 from indexer.bundle import EmbedderMismatch
-from indexer.check import check_all
 from indexer.embedders import create_embedder
 from indexer.embedders.base import Embedder, l2_normalize
+from kb import indexing
 from kb.core.config import Config, EmbedderConfig
 from kb.ingest.pipeline import ingest
 from kb.search import Searcher, SearchRequest
 from kb.store.corpus import CorpusStore
-from tests.conftest import CORPUS, copy_kb
+from tests.support import CORPUS, copy_kb
 
 pytestmark = pytest.mark.slow
 
@@ -103,7 +103,7 @@ def kbdir(seed_cfg, tmp_path) -> Config:
 def build(cfg: Config, embedder: Embedder, force: bool = False) -> BuildResult:
     store = CorpusStore(cfg.store_path)
     try:
-        return build_indexes(cfg, store, embedder, show_progress=False, force=force)
+        return indexing.build(cfg, store, embedder, show_progress=False, force=force)
     finally:
         store.close()
 
@@ -146,7 +146,7 @@ def assert_serves(cfg: Config, build_id: str, kb_cli) -> None:
                 assert all("首违不罚" in h.passage.text for h in resp.hits), mode
     finally:
         searcher.close()
-    assert all(c.ok for c in check_all(cfg)), [c.message for c in check_all(cfg)]
+    assert all(c.ok for c in indexing.check(cfg)), [c.message for c in indexing.check(cfg)]
     run = kb_cli(cfg.data_path, "check")
     assert run.code == 0 and "检查通过" in run.out, run
 

@@ -22,7 +22,7 @@ from kb.core.models import ReportMeta
 from kb.search import MODES, FilterError, RequestError, Searcher, SearchRequest, SearchResponse
 from kb.search.searcher import MAX_LIMIT, MAX_OFFSET
 from kb.store.corpus import IndexedPassage
-from tests.conftest import CORPUS, copy_kb
+from tests.support import CORPUS, copy_kb, ingest_and_index
 
 pytestmark = pytest.mark.slow
 
@@ -348,11 +348,6 @@ def undo_reposts(text: str) -> str:
 @pytest.fixture(scope="module")
 def repost_searcher(seed_cfg, tmp_path_factory):
     """The seed index plus two slightly edited copies of report 004."""
-    from indexer.build import build_indexes
-    from indexer.embedders import create_embedder
-    from kb.ingest.pipeline import ingest
-    from kb.store.corpus import CorpusStore
-
     root = tmp_path_factory.mktemp("reposts")
     cfg = copy_kb(seed_cfg, root / "data")
     corpus = root / "corpus"
@@ -361,13 +356,8 @@ def repost_searcher(seed_cfg, tmp_path_factory):
     for name, (original, edited) in REPOSTS.items():
         assert text.count(original) == 1
         (corpus / name).write_text(text.replace(original, edited), encoding="utf-8")
-    store = CorpusStore(cfg.store_path)
-    try:
-        summary = ingest(corpus, store, max_bytes=1 << 26, show_progress=False)
-        assert sorted(summary.added) == sorted(REPOSTS)
-        build_indexes(cfg, store, create_embedder(cfg.embedder), show_progress=False)
-    finally:
-        store.close()
+    summary, _build = ingest_and_index(cfg, corpus)
+    assert sorted(summary.added) == sorted(REPOSTS)
     searcher = Searcher(cfg)
     yield searcher
     searcher.close()

@@ -14,7 +14,9 @@ import re
 import numpy as np
 import pytest
 
-from indexer.rows import CATEGORICAL, RowTable
+from indexer.analyzer import Analyzer
+from indexer.rows import RowTable
+from kb.core import fields
 from kb.search import RequestError
 from kb.search.query import analyze
 from kb.tools.trends import (
@@ -25,6 +27,8 @@ from kb.tools.trends import (
     semantic_matches,
     tally,
 )
+
+DEFAULT_ANALYZER = Analyzer()  # the analysis of an index built with the default settings
 
 SEED_YEARS = ["2021", "2022", "2023", "2024", "2025"]
 
@@ -50,7 +54,7 @@ def test_bad_threshold_is_refused_naming_the_parameter(raw):
 
 
 def test_every_query_word_must_be_in_the_text():
-    words, excluded = query_words(analyze("行政复议 纠错率"))
+    words, excluded = query_words(analyze("行政复议 纠错率", DEFAULT_ANALYZER))
     assert {"行政复议", "纠错"} <= set(words) and not excluded
     assert contains_all("全年行政复议案件纠错率为零", words)
     assert not contains_all("全年行政复议案件12件", words)  # 纠错 missing
@@ -59,13 +63,13 @@ def test_every_query_word_must_be_in_the_text():
 def test_a_dictionary_phrase_counts_as_a_whole():
     """执法力量薄弱 is one dictionary word: 执法力量相对薄弱 says it in other words, which is
     the similarity rule's job, not the words rule's."""
-    words, _ = query_words(analyze("执法力量薄弱"))
+    words, _ = query_words(analyze("执法力量薄弱", DEFAULT_ANALYZER))
     assert contains_all("基层执法力量薄弱，人少事多", words)
     assert not contains_all("执法力量相对薄弱", words)
 
 
 def test_quoted_phrase_counts_as_written_and_exclusions_rule_out():
-    words, excluded = query_words(analyze('"执法 力量" -人防'))
+    words, excluded = query_words(analyze('"执法 力量" -人防', DEFAULT_ANALYZER))
     assert "执法力量" in words and excluded == ["人防"]
     assert contains_all("充实执法力量", words, excluded)
     assert not contains_all("充实人防执法力量", words, excluded)
@@ -73,7 +77,7 @@ def test_quoted_phrase_counts_as_written_and_exclusions_rule_out():
 
 
 def test_full_width_text_matches_folded_words():
-    words, _ = query_words(analyze("12345热线"))
+    words, _ = query_words(analyze("12345热线", DEFAULT_ANALYZER))
     assert contains_all("开通１２３４５热线", words)
 
 
@@ -131,7 +135,7 @@ def test_big_scopes_take_the_nearest_and_say_when_the_cap_may_cut():
 
 def table(records: list[tuple[str, int | None, str | None, str | None]]) -> RowTable:
     """Rows from (report, year, province, dept kind)."""
-    values = {f: [None] * len(records) for f in CATEGORICAL}
+    values = {f.column: [None] * len(records) for f in fields.columns()}
     values["report_id"] = [r for r, _y, _p, _d in records]
     values["province"] = [p for _r, _y, p, _d in records]
     values["dept_kind"] = [d for _r, _y, _p, d in records]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.ingest.departments import DEPT_KINDS, department_kind
-from tests.conftest import CORPUS
+from tests.support import CORPUS
 
 SEEDS = CORPUS  # the five seeds, copied from shared/seeds
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"no seeds at {SEEDS}")

@@ -18,7 +18,7 @@ from kb.ingest.pipeline import ingest
 from kb.ingest.readers import RawDocument
 from kb.store.corpus import CorpusStore
 from scripts.dev_corpus_report import check_report, evaluate, reason_kind
-from tests.conftest import DEV_CORPUS
+from tests.support import DEV_CORPUS
 
 REPORTS = DEV_CORPUS / "reports"
 EXPECTED_FILES = 115

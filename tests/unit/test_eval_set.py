@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.support import SHARED
 
 REPO = Path(__file__).resolve().parents[2]
 EVAL_DIR = REPO / "tests" / "eval"

@@ -14,7 +14,7 @@ import pytest
 
 from kb.ingest.departments import department_kind
 from kb.ingest.regions import RegionMatch, _gazetteer, province_short, resolve_region
-from tests.conftest import CORPUS, SHARED
+from tests.support import CORPUS, SHARED
 
 SEEDS = CORPUS  # the five seeds, copied from shared/seeds
 DEV = SHARED / "dev-corpus"

@@ -17,7 +17,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from kb.tools.collections import (
+from kb.render.handout import to_docx, to_markdown
+from kb.store.collections import (
     CHANGED,
     MISSING,
     NAME_MAX,
@@ -27,13 +28,11 @@ from kb.tools.collections import (
     CollectionStore,
     Item,
     Snapshot,
-    check_status,
-    to_docx,
-    to_markdown,
     validate_name,
     validate_note,
 )
-from tests.conftest import CORPUS
+from kb.tools.collections import check_status
+from tests.support import CORPUS, ingest_and_index
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -625,17 +624,7 @@ CHANGED_FROM, CHANGED_TO = "在编在岗仅占人员的29%", "在编在岗仅占
 
 def reindex(cfg, corpus: Path) -> None:
     """What `kb ingest` + a forced `kb index` do: the corpus store and a new build."""
-    from indexer.build import build_indexes
-    from indexer.embedders import create_embedder
-    from kb.ingest.pipeline import ingest
-    from kb.store.corpus import CorpusStore
-
-    store = CorpusStore(cfg.store_path)
-    try:
-        ingest(corpus, store, max_bytes=50 * 1024 * 1024, show_progress=False)
-        build_indexes(cfg, store, create_embedder(cfg.embedder), show_progress=False, force=True)
-    finally:
-        store.close()
+    ingest_and_index(cfg, corpus, force=True)
 
 
 @pytest.mark.slow

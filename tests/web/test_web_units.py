@@ -9,36 +9,38 @@ import numpy as np
 from flask import Flask
 
 from indexer.rows import RowTable
-from kb.render import export
+from kb.render import citation as citations
+from kb.render import csv as csv_export
+from kb.render import markdown
 from kb.search import facets
-from web import render, url_builder
+from web import templating, url_builder
 
 
 def test_highlight_escapes_text_and_marks_only_spans():
-    html = render.highlight("<b>首违不罚</b> & 其他", [(3, 7)])
+    html = templating.highlight("<b>首违不罚</b> & 其他", [(3, 7)])
     assert str(html) == "&lt;b&gt;<mark>首违不罚</mark>&lt;/b&gt; &amp; 其他"
 
 
 def test_highlight_ignores_overlapping_and_out_of_range_spans():
-    marked = render.highlight("abcdef", [(0, 3), (2, 4), (5, 99)])
+    marked = templating.highlight("abcdef", [(0, 3), (2, 4), (5, 99)])
     assert str(marked) == "<mark>abc</mark><mark>d</mark>e<mark>f</mark>"
 
 
 def test_report_paragraphs_after_a_line_break_are_indented_too():
-    html = render.highlight("第一段。\n第二段<i>", [(5, 8)], indent=True)
+    html = templating.highlight("第一段。\n第二段<i>", [(5, 8)], indent=True)
     assert str(html) == '第一段。\n<span class="indent"></span><mark>第二段</mark>&lt;i&gt;'
-    assert "indent" not in str(render.highlight("第一段。\n第二段", []))
+    assert "indent" not in str(templating.highlight("第一段。\n第二段", []))
 
 
 def test_only_http_links_are_rendered():
-    assert render.safe_url("https://www.gov.cn/a.html") == "https://www.gov.cn/a.html"
+    assert templating.safe_url("https://www.gov.cn/a.html") == "https://www.gov.cn/a.html"
     for bad in ("javascript:alert(1)", "data:text/html,x", "//evil", "", None, "http://"):
-        assert render.safe_url(bad) is None
+        assert templating.safe_url(bad) is None
 
 
 def test_region_does_not_repeat_names():
     assert (
-        render.region({"province": "北京市", "city": "北京市", "county": "朝阳区"})
+        templating.region({"province": "北京市", "city": "北京市", "county": "朝阳区"})
         == "北京市 朝阳区"
     )
 
@@ -83,44 +85,44 @@ HIT = {
 
 
 def test_citation_line():
-    assert export.citation(HIT) == (
+    assert citations.citation(HIT) == (
         "沅陵县应急管理局，2024年度，《沅陵县应急管理局2024年法治政府建设工作情况报告》，"
         "主要举措和成效：一、主要举措／（二）严格执法"
     )
-    assert export.citation({"report": "x.txt"}) == "x.txt，年度不详"
+    assert citations.citation({"report": "x.txt"}) == "x.txt，年度不详"
 
 
 def test_csv_has_bom_and_neutralises_formulas():
-    text = export.to_csv([HIT])
+    text = csv_export.to_csv([HIT])
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    cell = rows[1][[label for _k, label in export.CSV_COLUMNS].index("段落原文")]
+    cell = rows[1][[label for _k, label in csv_export.columns()].index("段落原文")]
     assert cell.startswith("'=HYPERLINK") and cell.endswith("第二段")
 
 
 def test_markdown_quotes_every_line_and_cites():
-    md = export.to_markdown([HIT], "检索：首违不罚", "year=2024")
+    md = markdown.to_markdown([HIT], "检索：首违不罚", "year=2024")
     assert "> =HYPERLINK" in md and "> 第二段" in md
     assert "—— 引自：沅陵县应急管理局，2024年度" in md
     assert "原文：<http://www.example.gov.cn/1.html>" in md
-    assert "（没有结果）" in export.to_markdown([], "检索：x")
+    assert "（没有结果）" in markdown.to_markdown([], "检索：x")
 
 
 def test_markdown_keeps_hostile_text_and_links_inert():
     hostile = {**HIT, "text": "<script>x()</script>", "source_url": "javascript:x()"}
-    md = export.to_markdown([hostile], "检索")
+    md = markdown.to_markdown([hostile], "检索")
     assert "<script>" not in md and "&lt;script&gt;x()&lt;/script&gt;" in md
     assert "javascript:" not in md
 
 
 def test_markdown_heading_and_conditions_are_inert_and_stay_one_line():
-    md = export.to_markdown([HIT], "检索：<script>alert(1)</script>\n# 注入", "dept=<b>公安</b>")
+    md = markdown.to_markdown([HIT], "检索：<script>alert(1)</script>\n# 注入", "dept=<b>公安</b>")
     assert md.splitlines()[0] == "# 检索：&lt;script&gt;alert(1)&lt;/script&gt; # 注入"
     assert "检索条件：dept=&lt;b&gt;公安&lt;/b&gt;" in md
     assert "<script>" not in md and "<b>" not in md and "\n# 注入" not in md
     # Chinese text and punctuation are left as typed.
     assert (
-        export.md_text("“首违不罚”、（一）；《办法》：A&B")
+        markdown.md_text("“首违不罚”、（一）；《办法》：A&B")
         == "“首违不罚”、（一）；《办法》：A&amp;B"
     )
 

@@ -10,73 +10,38 @@ foreign page cannot send without a CORS preflight this app never grants — and 
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from collections.abc import Callable
-from functools import partial, wraps
-from pathlib import Path
+from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    g,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 
-from kb.tools.collections import (
+from kb.render.handout import to_docx, to_markdown
+from kb.store.collections import (
     NAME_MAX,
     NOTE_MAX,
     STATUS_LABELS,
     Collection,
     CollectionError,
-    CollectionStore,
     Snapshot,
-    check_status,
-    default_path,
-    to_docx,
-    to_markdown,
     validate_name,
     validate_passage_id,
 )
-from kb.tools.trends import passages
-from web.errors import ApiError
-from web.render import region
-from web.views.export import _download
-from web.views.search import config, searcher
+from kb.tools.collections import check_status
+from web.context import collections as store
+from web.context import collections_path, searcher
+from web.csrf import json_body, token
+from web.responses import download
+from web.templating import region
 
 bp = Blueprint("collections", __name__)
 
-CSRF_COOKIE = "kb_csrf"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-# -- the database --------------------------------------------------------------------------------
-
-
-def store_path() -> Path:
-    """``KB_COLLECTIONS`` in the app config (tests), else ``<data_dir>/collections.sqlite``."""
-    return Path(current_app.config.get("KB_COLLECTIONS") or default_path(config()))
-
-
-def store() -> CollectionStore:
-    """The app's collection store, created (with its file) on first use."""
-    stores = current_app.extensions.setdefault("kb_collections", {})
-    path = str(store_path())
-    if path not in stores:
-        stores[path] = CollectionStore(path)
-    return stores[path]
 
 
 def choices() -> list[Collection]:
     """Collections for the 加入案例集 control; no file is created just to render a page."""
-    if not store_path().exists():
+    if not collections_path().exists():
         return []
     return store().list_collections()
 
@@ -85,7 +50,7 @@ def snapshot(raw: object) -> Snapshot:
     """What to save of a passage of the current corpus (400 without a passage id or when it is
     not text, 404 when there is no such passage)."""
     passage_id = validate_passage_id(raw)
-    found = passages(searcher(), [passage_id]).get(passage_id)
+    found = searcher().passages([passage_id]).get(passage_id)
     known = searcher().report_meta(found.report_id) if found else None
     if found is None or known is None:
         raise CollectionError(404, f"找不到段落 {passage_id}", "passage_id")
@@ -113,65 +78,10 @@ def checked(cid: int) -> Collection:
     s.reload_if_stale()
     check_status(
         col.items,
-        lambda pids: {pid: p.text for pid, p in passages(s, pids).items()},
+        lambda pids: {pid: p.text for pid, p in s.passages(pids).items()},
         lambda rid: s.report_meta(rid) is not None,
     )
     return col
-
-
-# -- cross-site request protection ---------------------------------------------------------------
-
-
-def csrf_token() -> str:
-    """This browser's token (from its cookie, or a new one the response will set)."""
-    if "kb_csrf" not in g:
-        token = request.cookies.get(CSRF_COOKIE, "")
-        if len(token) < 32:
-            token = secrets.token_urlsafe(32)
-            g.kb_csrf_new = True
-        g.kb_csrf = token
-    return g.kb_csrf
-
-
-@bp.after_app_request
-def _set_csrf_cookie(response: Response) -> Response:
-    if g.get("kb_csrf_new"):
-        response.set_cookie(
-            CSRF_COOKIE, g.kb_csrf, httponly=True, samesite="Strict", max_age=30 * 86400
-        )
-    return response
-
-
-def _same_origin() -> bool:
-    """Origin, else Referer, names this host (a request with neither is let through: the
-    token or the JSON content type still has to be right)."""
-    for header in ("Origin", "Referer"):
-        value = request.headers.get(header)
-        if value:
-            return urlsplit(value).netloc == request.host
-    return True
-
-
-def check_form() -> None:
-    """Refuse a form post that did not come from one of our pages."""
-    if not _same_origin():
-        raise ApiError(403, "请求来自其他网站，已拒绝")
-    sent = request.form.get("csrf", "")
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
-        raise ApiError(403, "表单已过期或来源不明，请刷新页面后重试")
-
-
-def json_body() -> dict[str, Any]:
-    """The JSON object of an API write (415/400 otherwise); cross-origin writes are refused."""
-    if not _same_origin():
-        raise ApiError(403, "请求来自其他网站，已拒绝")
-    if not request.is_json:
-        raise ApiError(415, "请求体必须是 JSON（Content-Type: application/json）")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "请求体必须是一个 JSON 对象")
-    return body
 
 
 @bp.app_template_global()
@@ -180,24 +90,11 @@ def collect_state() -> dict[str, Any]:
     (read once per page, however many hit cards it has)."""
     if "kb_collect_state" not in g:
         g.kb_collect_state = {
-            "csrf": csrf_token(),
+            "csrf": token(),
             "collections": choices(),
             "next": request.full_path.rstrip("?"),
         }
     return g.kb_collect_state
-
-
-def api_errors(view: Callable) -> Callable:
-    """CollectionError → the app's JSON error answer (status, message, field)."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):
-        try:
-            return view(*args, **kwargs)
-        except CollectionError as e:
-            raise ApiError(e.status, e.message, e.field) from e
-
-    return wrapped
 
 
 def _local(target: str | None) -> str | None:
@@ -220,7 +117,7 @@ def _int(value: Any, name: str) -> int:
 def _render(template: str, status: int = 200, **context: Any):
     """A collections page: every form on it carries the token and the length limits."""
     limits = {"name_max": NAME_MAX, "note_max": NOTE_MAX}
-    return render_template(template, csrf=csrf_token(), **limits, **context), status
+    return render_template(template, csrf=token(), **limits, **context), status
 
 
 def _list_page(error: str | None = None, status: int = 200, name: str = ""):
@@ -234,7 +131,6 @@ def index():
 
 @bp.post("/collections")
 def create():
-    check_form()
     try:
         col = store().create(request.form.get("name"))
     except CollectionError as e:
@@ -259,21 +155,17 @@ def _show_page(cid: int, error: str | None = None, status: int = 200):
 
 @bp.get("/collections/<int:cid>")
 def show(cid: int):
-    try:
-        return _show_page(cid)
-    except CollectionError as e:
-        raise ApiError(e.status, e.message) from e
+    return _show_page(cid)
 
 
 def _form_action(cid: int, action: Callable[[], Any], anchor: str | None = None):
     """Run a form's change and go back (to the item changed, or to a local ``next`` page such
     as the list), or show the collection with the error."""
-    check_form()
     try:
         action()
     except CollectionError as e:
         if e.status == 404:
-            raise ApiError(404, e.message) from e
+            raise
         return _show_page(cid, e.message, e.status)
     back = _local(request.form.get("next"))
     return redirect(back or url_for("collections.show", cid=cid, _anchor=anchor), 303)
@@ -286,11 +178,7 @@ def rename(cid: int):
 
 @bp.post("/collections/<int:cid>/delete")
 def delete(cid: int):
-    check_form()
-    try:
-        store().delete(cid)
-    except CollectionError as e:
-        raise ApiError(e.status, e.message) from e
+    store().delete(cid)
     return redirect(url_for("collections.index"), 303)
 
 
@@ -332,10 +220,7 @@ def add_form():
 
 
 def _add_page(passage_id: str, back: str | None, error: str | None = None, status: int = 200):
-    try:
-        snap = snapshot(passage_id)
-    except CollectionError as e:
-        raise ApiError(e.status, e.message) from e
+    snap = snapshot(passage_id)
     return _render(
         "collections.html",
         status,
@@ -349,7 +234,6 @@ def _add_page(passage_id: str, back: str | None, error: str | None = None, statu
 
 @bp.post("/collections/add")
 def add():
-    check_form()
     back = _local(request.form.get("next"))
     try:
         col, item_id = _add(request.form)
@@ -373,65 +257,48 @@ def _export_name(col: Collection, ext: str) -> str:
 
 @bp.get("/collections/<int:cid>.md")
 def export_md(cid: int):
-    col = _checked_or_404(cid)
-    return _download(to_markdown(col), "text/markdown; charset=utf-8", _export_name(col, "md"))
+    col = checked(cid)
+    return download(to_markdown(col), "text/markdown; charset=utf-8", _export_name(col, "md"))
 
 
 @bp.get("/collections/<int:cid>.docx")
 def export_docx(cid: int):
-    col = _checked_or_404(cid)
-    response = _download("", DOCX_MIME, _export_name(col, "docx"))
-    response.set_data(to_docx(col))
-    return response
-
-
-def _checked_or_404(cid: int) -> Collection:
-    try:
-        return checked(cid)
-    except CollectionError as e:
-        raise ApiError(e.status, e.message) from e
+    col = checked(cid)
+    return download(to_docx(col), DOCX_MIME, _export_name(col, "docx"))
 
 
 # -- JSON API ----------------------------------------------------------------------------------
 
 
 @bp.get("/api/collections")
-@api_errors
 def api_list():
     return jsonify({"collections": [c.to_dict(with_items=False) for c in choices()]})
 
 
 @bp.post("/api/collections")
-@api_errors
 def api_create():
     col = store().create(json_body().get("name"))
     return jsonify(col.to_dict()), 201
 
 
 @bp.get("/api/collections/<int:cid>")
-@api_errors
 def api_get(cid: int):
     return jsonify(checked(cid).to_dict())
 
 
 @bp.patch("/api/collections/<int:cid>")
-@api_errors
 def api_rename(cid: int):
     store().rename(cid, json_body().get("name"))
     return jsonify(checked(cid).to_dict())
 
 
 @bp.delete("/api/collections/<int:cid>")
-@api_errors
 def api_delete(cid: int):
-    if not _same_origin():
-        raise ApiError(403, "请求来自其他网站，已拒绝")
     store().delete(cid)
     return jsonify({"deleted": cid})
 
 
 @bp.post("/api/collections/<int:cid>/items")
-@api_errors
 def api_add(cid: int):
     body = json_body()
     store().get(cid)  # 404 for an unknown collection before looking at the passage
@@ -440,7 +307,6 @@ def api_add(cid: int):
 
 
 @bp.patch("/api/collections/<int:cid>/items/<int:item_id>")
-@api_errors
 def api_update(cid: int, item_id: int):
     body = json_body()
     if "note" not in body:
@@ -449,16 +315,12 @@ def api_update(cid: int, item_id: int):
 
 
 @bp.delete("/api/collections/<int:cid>/items/<int:item_id>")
-@api_errors
 def api_remove(cid: int, item_id: int):
-    if not _same_origin():
-        raise ApiError(403, "请求来自其他网站，已拒绝")
     store().remove_item(cid, item_id)
     return jsonify(checked(cid).to_dict())
 
 
 @bp.post("/api/collections/<int:cid>/order")
-@api_errors
 def api_order(cid: int):
     ids = json_body().get("items")
     # bool is an int to Python, but true is not an item number.

@@ -7,13 +7,14 @@ mark; paging does not apply — every organisation gets one passage.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, request
 
+from kb.render.markdown import comparison_markdown
 from kb.search import FilterError, RequestError
-from kb.tools.compare import Comparison, compare, to_markdown
-from web.views.export import _download, _name
-from web.views.search import config, searcher
-from web.views.trends import _require_query, error_page, parse
+from kb.tools.compare import Comparison, compare
+from web.context import config, searcher
+from web.params import require_query, tool_request
+from web.responses import download, error_page, filename
 
 bp = Blueprint("compare", __name__)
 
@@ -30,18 +31,18 @@ SECTION_CHOICES = ("存在问题", "主要举措和成效", "下一步工作安�
 
 
 def _compare() -> tuple[Comparison, dict[str, str]]:
-    req, state, threshold = parse()
+    req, state, threshold = tool_request(request.args)
     state.pop("limit", None)
     if req.mode != config().search.mode:
         state["mode"] = req.mode
-    _require_query(req.query)
+    require_query(req.query)
     return compare(searcher(), req, threshold), state
 
 
 @bp.get("/compare")
 def page():
     try:
-        req, state, _threshold = parse()
+        req, state, _threshold = tool_request(request.args)
     except (RequestError, FilterError) as e:
         return error_page("compare.html", e)
     if not req.query.strip():
@@ -67,5 +68,5 @@ def api():
 def md():
     comp, state = _compare()
     conditions = "；".join(f"{k}={v}" for k, v in state.items() if k != "q")
-    body = to_markdown(comp, conditions)
-    return _download(body, "text/markdown; charset=utf-8", _name(f"对比{comp.query}", "md"))
+    body = comparison_markdown(comp, conditions)
+    return download(body, "text/markdown; charset=utf-8", filename(f"对比{comp.query}", "md"))

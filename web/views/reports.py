@@ -11,9 +11,8 @@ from flask import Blueprint, jsonify, render_template, request
 
 from kb.core.models import Report
 from kb.search import highlight
-from kb.search.query import analyze
+from web.context import searcher
 from web.errors import not_found
-from web.views.search import searcher
 
 bp = Blueprint("reports", __name__)
 _WORD = re.compile(r"\w")
@@ -96,7 +95,7 @@ def page(report_id: str):
     if selected and all(p.id != selected for p in report.passages):
         selected = None  # a stale link still shows the report
     q = request.args.get("q", "")
-    words = analyze(q).highlight_terms() if q.strip() else []
+    words = searcher().analyze(q).highlight_terms() if q.strip() else []
     parts = blocks(report, selected, words)
     outline = [b for b in parts if b.kind == "heading" and b.level <= 2]
     return render_template(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 
-from kb.core.config import Config
-from kb.search import FilterError, Filters, RequestError, Searcher, SearchResponse
+from kb.search import FilterError, Filters, RequestError, SearchResponse
 from kb.search.facets import labels
 from kb.search.searcher import INDEX_BEHIND, MAX_OFFSET
+from web.context import config, searcher
 from web.params import search_request
 
 bp = Blueprint("search", __name__)
@@ -27,39 +27,16 @@ EXAMPLES = (
 OVERVIEW_REPORTS = 50  # reports listed on the empty-query page
 
 
-def searcher() -> Searcher:
-    return current_app.config["KB_SEARCHER"]
-
-
-def config() -> Config:
-    return current_app.config["KB_CFG"]
-
-
 def facets_of(resp: SearchResponse) -> dict[str, list[dict[str, Any]]]:
     return searcher().facets(resp.result_rows, "passages", resp.build_id)
 
 
 def overview(filters: Filters) -> dict[str, Any]:
     """What the knowledge base holds (under the filters): report counts and the latest reports."""
-    s = searcher()
-    rows = s.bundle.rows
-    mask = filters.mask(rows)
-    row_ids = None if mask is None else mask.nonzero()[0]
-    if row_ids is None:
-        ids = {rid for rid, _source, _meta in s.reports()}
-    else:
-        codes = set(rows.codes["report_id"][row_ids].tolist())
-        ids = {rows.vocab["report_id"][c] for c in codes}
-    reports = sorted(
-        ((rid, source, meta) for rid, source, meta in s.reports() if rid in ids),
-        key=lambda r: (-(r[2].year or 0), r[2].org or r[1]),
-    )
-    return {
-        "reports": len(reports),
-        "passages": len(rows) if row_ids is None else len(row_ids),
-        "facets": s.facets(row_ids, "reports"),
-        "latest": reports[:OVERVIEW_REPORTS],
-    }
+    view = searcher().overview(filters)
+    view["latest"] = view["reports"][:OVERVIEW_REPORTS]
+    view["reports"] = len(view["reports"])
+    return view
 
 
 @bp.get("/")

@@ -11,9 +11,9 @@ import math
 from flask import Blueprint, jsonify, render_template, request
 
 from kb.search.searcher import MAX_OFFSET
+from web.context import config, searcher
 from web.errors import not_found
 from web.params import search_request
-from web.views.search import config, searcher
 
 bp = Blueprint("similar", __name__)
 

@@ -15,24 +15,22 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from kb.render.export import _cell
+from kb.render.csv import cell
 from kb.search import FilterError, RequestError
-from kb.search.query import analyze
 from kb.search.searcher import MAX_OFFSET
 from kb.tools.trends import (
     DEFAULT_THRESHOLD,
-    DIMENSIONS,
     RULE,
     Trends,
+    dimensions,
     matching_hits,
-    parse_threshold,
 )
 from kb.tools.trends import trends as compute
 from web import charts
-from web.params import search_request
+from web.context import searcher
+from web.params import format_threshold, require_query, tool_request
+from web.responses import download, error_page, filename
 from web.url_builder import with_changes
-from web.views.export import _download, _name
-from web.views.search import searcher
 
 bp = Blueprint("trends", __name__)
 
@@ -55,32 +53,6 @@ THRESHOLD_EVIDENCE = (
 )
 
 
-def _fmt_threshold(value: float) -> str:
-    return f"{value:.3f}".rstrip("0").rstrip(".") if value else "0"
-
-
-def parse() -> tuple[Any, dict[str, str], float]:
-    """(SearchRequest, URL state, threshold) from the query string; bad values raise naming
-    the parameter."""
-    req, state = search_request(request.args, "hybrid")
-    state.pop("mode", None)
-    threshold = parse_threshold(request.args.get("threshold"))
-    if threshold != DEFAULT_THRESHOLD:
-        state["threshold"] = _fmt_threshold(threshold)
-    return req, state, threshold
-
-
-def error_page(template: str, e: Exception, **context: Any):
-    """A tool page showing why its parameters were refused (400), query kept in the box."""
-    state = {"q": request.args.get("q", "")}
-    return render_template(template, state=state, error=str(e), **context), 400
-
-
-def _require_query(query: str) -> None:
-    if not query.strip():
-        raise RequestError("q", "请输入检索词")
-
-
 def _bucket_title(dim: str, b: dict[str, Any]) -> str:
     unit = " 年度" if dim == "year" else ""
     return (
@@ -93,7 +65,7 @@ def chart_data(result: Trends, state: dict[str, str]) -> dict[str, dict[str, Any
     """Per dimension: the chart(s) as SVG and the table rows, every value linking to its
     passages (the page with that value as a filter, scrolled to the list)."""
     out: dict[str, dict[str, Any]] = {}
-    for dim, (_column, label) in DIMENSIONS.items():
+    for dim, label in dimensions().items():
         rows = [b.to_dict() for b in result.counts[dim]]
         for b in rows:
             b["href"] = url_for(
@@ -125,7 +97,7 @@ def chart_data(result: Trends, state: dict[str, str]) -> dict[str, dict[str, Any
 @bp.get("/trends")
 def page():
     try:
-        req, state, threshold = parse()
+        req, state, threshold = tool_request(request.args)
     except (RequestError, FilterError) as e:
         return error_page("trends.html", e, examples=EXAMPLES)
     common = {
@@ -139,7 +111,7 @@ def page():
     if not req.query.strip():
         return render_template("trends.html", **common)
     result = compute(searcher(), req.query, req.filters, threshold)
-    words = analyze(req.query).highlight_terms()
+    words = searcher().analyze(req.query).highlight_terms()
     hits = matching_hits(searcher(), result, req.offset, req.limit, words)
     last_page = max(1, min(math.ceil(result.passages / req.limit), MAX_OFFSET // req.limit + 1))
     return render_template(
@@ -158,10 +130,10 @@ def page():
 @bp.get("/api/trends")
 def api():
     """Counts per year, province and kind of department, plus one page of matching passages."""
-    req, _state, threshold = parse()
-    _require_query(req.query)
+    req, _state, threshold = tool_request(request.args)
+    require_query(req.query)
     result = compute(searcher(), req.query, req.filters, threshold)
-    words = analyze(req.query).highlight_terms()
+    words = searcher().analyze(req.query).highlight_terms()
     body = result.to_dict()
     body.update(
         total=result.passages,
@@ -177,19 +149,19 @@ def to_csv(result: Trends) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    threshold = _fmt_threshold(result.threshold)
-    for dim, (_column, label) in DIMENSIONS.items():
+    threshold = format_threshold(result.threshold)
+    for dim, label in dimensions().items():
         for b in result.counts[dim]:
             d = b.to_dict()
             writer.writerow(
                 [
                     label,
-                    _cell(d["value"]),
+                    cell(d["value"]),
                     d["reports"],
                     d["reports_total"],
                     f"{d['share']:.3f}",
                     d["passages"],
-                    _cell(result.query),
+                    cell(result.query),
                     threshold,
                 ]
             )
@@ -198,8 +170,8 @@ def to_csv(result: Trends) -> str:
 
 @bp.get("/trends.csv")
 def csv_download():
-    req, _state, threshold = parse()
-    _require_query(req.query)
+    req, _state, threshold = tool_request(request.args)
+    require_query(req.query)
     result = compute(searcher(), req.query, req.filters, threshold)
-    name = _name(f"趋势{req.query}", "csv")
-    return _download(to_csv(result), "text/csv; charset=utf-8", name)
+    name = filename(f"趋势{req.query}", "csv")
+    return download(to_csv(result), "text/csv; charset=utf-8", name)

@@ -24,6 +24,7 @@ Loading and scoring are pure functions; :func:`evaluate` runs a :class:`~kb.sear
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -37,12 +38,21 @@ if TYPE_CHECKING:
     from kb.search import Searcher, SearchResponse
 
 MODES = ("lexical", "semantic", "hybrid")
+BASELINE = "bm25"  # the plain BM25 baseline (kb.tools.baseline), reported next to the modes
 ALL = "全部"  # the aggregate row over every query
+# The development set is split in two halves, fixed by a hash of the query id: ranking is
+# tuned on "tune" only, and "heldout" says whether a change generalises.
+SPLITS = ("tune", "heldout")
 _WS = re.compile(r"\s+")
 
 
 class EvalError(ValueError):
     """A bad queries/judgments file; the message (Chinese) names the file and line."""
+
+
+def split_of(qid: str) -> str:
+    """Which half of the development set a query belongs to (stable, by SHA-1 of its id)."""
+    return SPLITS[int(hashlib.sha1(qid.encode()).hexdigest(), 16) % 2]
 
 
 def norm(text: str) -> str:
@@ -263,6 +273,11 @@ class QueryResult:
     score: QueryScore
 
 
+def by_split(results: Sequence[QueryResult]) -> dict[str, list[QueryResult]]:
+    """The results of each half of the development set (see :func:`split_of`)."""
+    return {s: [r for r in results if split_of(r.query.qid) == s] for s in SPLITS}
+
+
 def aggregate(results: Sequence[QueryResult]) -> list[Row]:
     """One row per mode over all queries, then one per (mode, tag); modes in input order.
 
@@ -412,7 +427,18 @@ def evaluate(
     k: int = 10,
     on_query: Callable[[], None] | None = None,
 ) -> list[QueryResult]:
-    """Run every judged query in every mode; queries without judgments are skipped."""
+    """Run every judged query in every mode; queries without judgments are skipped.
+
+    The mode ``bm25`` is the plain baseline (:mod:`kb.tools.baseline`), built over the
+    searcher's corpus store.
+    """
+    from kb.search.filters import Filters
+
+    baseline = None
+    if BASELINE in modes:
+        from kb.tools.baseline import PlainBM25
+
+        baseline = PlainBM25(searcher.store)
     by_qid: dict[str, list[Judgment]] = {}
     for j in qrels:
         by_qid.setdefault(j.qid, []).append(j)
@@ -422,7 +448,11 @@ def evaluate(
         if not judged or not _anchors(judged):
             continue
         for mode in modes:
-            ranked = ranked_results(searcher, q, mode, k)
+            if mode == BASELINE:
+                assert baseline is not None
+                ranked = baseline.search(q.query, Filters.from_params(q.filters), k)
+            else:
+                ranked = ranked_results(searcher, q, mode, k)
             results.append(QueryResult(mode, q, score_ranking(ranked, judged, k)))
         if on_query:
             on_query()

@@ -297,4 +297,7 @@ def test_cli_eval_writes_tables(seed_cfg, tmp_path: Path, capsys) -> None:
     assert "不在索引中" in captured.err  # dev-corpus pages are judged but not in the seed index
     header, *rows = out.read_text(encoding="utf-8").splitlines()
     assert header.split("\t")[:2] == ["qid", "mode"] and len(rows) == 115
-    assert md.read_text(encoding="utf-8").startswith("| tag | mode | queries | nDCG@5 |")
+    table = md.read_text(encoding="utf-8")
+    # one table per half of the development set, ranking being tuned on the first only
+    assert table.startswith("**tune** (") and "\n**heldout** (" in table
+    assert table.count("| tag | mode | queries | nDCG@5 |") == 2

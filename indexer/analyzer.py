@@ -77,6 +77,12 @@ def _tokenizer(user_dict: str) -> jieba.Tokenizer:
 
 
 @cache
+def _terms(user_dict: str) -> frozenset[str]:
+    words = _read_words(DOMAIN_DICT) | (_read_words(Path(user_dict)) if user_dict else set())
+    return frozenset(fold(w) for w in words)
+
+
+@cache
 def stopwords(extra: str = "") -> frozenset[str]:
     words = _read_words(STOPWORDS)
     if extra:
@@ -106,18 +112,50 @@ def _search_words(tk: jieba.Tokenizer, text: str) -> Iterator[tuple[str, int, in
 
 
 def segment(
-    text: str, user_dict: str = "", extra_stopwords: str = ""
+    text: str, user_dict: str = "", extra_stopwords: str = "", search: bool = True
 ) -> list[tuple[str, int, int]]:
-    """(token, start, end) for every indexable word of text, in order."""
+    """(token, start, end) for every indexable word of text, in order.
+
+    ``search`` (index mode): jieba's search mode, every long word preceded by its dictionary
+    sub-words. Without it (query mode): jieba's precise segmentation, each word once.
+    """
     stops = stopwords(extra_stopwords)
+    tk = _tokenizer(user_dict)
+    text = text.translate(_WIDTH)
+    words = _search_words(tk, text) if search else tk.tokenize(text, mode="default")
     out = []
-    for word, start, end in _search_words(_tokenizer(user_dict), text.translate(_WIDTH)):
+    for word, start, end in words:
         if not _WORDLIKE.search(word):
             continue
         w = fold(word.strip())
         if w and w not in stops:
             out.append((w, start, end))
     return out
+
+
+def _tiling_parts(tk: jieba.Tokenizer, word: str) -> list[str]:
+    """Dictionary words of two or more characters that take part in some way of cutting the
+    whole word into dictionary words with at most one single character left over:
+    执法力量薄弱 → 执法, 力量, 薄弱, 执法力量, 力量薄弱 (not 法力, which leaves 执 and 量 on their
+    own); 小企业 → 企业; 安全生产月 → 安全生产, 安全, 生产."""
+    n = len(word)
+    pieces = [
+        (i, j, 0 if j - i > 1 else 1)
+        for i in range(n)
+        for j in range(i + 1, n + 1)
+        if (i, j) != (0, n) and (j - i == 1 or tk.FREQ.get(word[i:j]))
+    ]
+    # fewest single characters needed to cut word[:i] (from_start) and word[j:] (to_end)
+    big = n + 1
+    from_start = [0] + [big] * n
+    for i, j, c in sorted(pieces, key=lambda p: p[1]):
+        from_start[j] = min(from_start[j], from_start[i] + c)
+    to_end = [big] * n + [0]
+    for i, j, c in sorted(pieces, key=lambda p: -p[0]):
+        to_end[i] = min(to_end[i], to_end[j] + c)
+    return list(
+        dict.fromkeys(word[i:j] for i, j, c in pieces if not c and from_start[i] + to_end[j] <= 1)
+    )
 
 
 def dictionary_fingerprint(user_dict: str = "", extra_stopwords: str = "") -> str:
@@ -142,8 +180,25 @@ class Analyzer:
         return segment(text, self.user_dict, self.stopwords)
 
     def words(self, text: str) -> list[str]:
-        """The distinct tokens of text, in order of first occurrence."""
-        return list(dict.fromkeys(w for w, _, _ in self.tokens(text)))
+        """The words of a query: jieba's precise segmentation (each word once, in order).
+
+        The index holds every long word *and* its dictionary sub-words (search mode), so a
+        query word matches wherever it occurs, also inside a longer word; the query itself
+        must not add sub-words: 执法力量薄弱 would look for 法力, and 安全生产 would count
+        three times (安全, 生产, 安全生产).
+        """
+        found = segment(text, self.user_dict, self.stopwords, search=False)
+        return list(dict.fromkeys(w for w, _, _ in found))
+
+    def parts(self, word: str) -> list[str]:
+        """The meaningful sub-words of a query word (see :func:`_tiling_parts`), which find
+        text that says it in other words order (执法力量较为薄弱 for 执法力量薄弱)."""
+        return [fold(p) for p in _tiling_parts(_tokenizer(self.user_dict), word)]
+
+    def is_term(self, word: str) -> bool:
+        """Whether a word is a term of the domain or user dictionary: a named practice
+        (首违不罚, 双随机一公开), not just any word jieba knows."""
+        return fold(word) in _terms(self.user_dict)
 
     def fingerprint(self) -> str:
         return dictionary_fingerprint(self.user_dict, self.stopwords)

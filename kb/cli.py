@@ -123,19 +123,30 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
     if resp.index_behind:
         print(f"注意：{INDEX_BEHIND}", file=sys.stderr)
     if args.json:
+        # one line per hit; the passages shown when nothing is found are not hits
         for hit in resp.hits:
             print(json.dumps(hit.to_dict(), ensure_ascii=False))
+        if not resp.hits and not resp.total:
+            print(f"未找到与“{resp.query.text}”相关的段落。", file=sys.stderr)
         return EXIT_OK
     if not resp.hits and resp.total:
         _print(f"第 {req.offset + 1} 条之后没有结果了：“{resp.query.text}”共 {resp.total} 条结果。")
         return EXIT_OK
     if not resp.hits:
-        _print(f"没有找到与“{resp.query.text}”相关的段落。可以换个说法，或放宽筛选条件。")
+        _print(f"未找到与“{resp.query.text}”相关的段落。可以换个说法，或放宽筛选条件。")
+        if resp.related:
+            _print("", "语义相近的段落（不含检索词，仅供参考）：")
+            _print_hits(resp.related)
         return EXIT_OK
     _print(
         f"“{resp.query.text}”：共 {resp.total} 条结果（{resp.request.mode}，{resp.took_ms:.0f} 毫秒）"
     )
-    for hit in resp.hits:
+    _print_hits(resp.hits)
+    return EXIT_OK
+
+
+def _print_hits(hits: list) -> None:
+    for hit in hits:
         d = hit.to_dict()
         head = [
             d["org"] or d["title"] or d["report"],
@@ -151,7 +162,6 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
             f"    —— {d['report']} 第 {d['start']}–{d['end']} 字"
             + (f"，另有 {len(d['duplicates'])} 处相近表述" if d["duplicates"] else ""),
         )
-    return EXIT_OK
 
 
 def _marked(text: str, spans: list[tuple[int, int]], width: int = 160) -> str:
@@ -248,9 +258,11 @@ def cmd_eval(cfg: Config, args: argparse.Namespace) -> int:
     from kb.core.progress import bar
     from kb.search import Searcher
     from kb.tools.eval import (
+        BASELINE,
         MODES,
         EvalError,
         aggregate,
+        by_split,
         check_coverage,
         evaluate,
         load_qrels,
@@ -267,7 +279,7 @@ def cmd_eval(cfg: Config, args: argparse.Namespace) -> int:
         qrels = load_qrels(args.qrels)
     except EvalError as e:
         return _err(str(e))
-    modes = MODES if args.mode == "all" else (args.mode,)
+    modes = (*MODES, BASELINE) if args.mode == "all" else (args.mode,)
     searcher = Searcher(cfg)
     try:
         sources = [r["source"] for r in searcher.store.report_rows()]
@@ -285,12 +297,20 @@ def cmd_eval(cfg: Config, args: argparse.Namespace) -> int:
         searcher.close()
     if not results:
         return _err("没有可评测的查询：查询文件与标注文件的 qid 没有交集")
-    rows = aggregate(results)
     n_queries = len({r.query.qid for r in results})
-    _print(
-        f"评测：{n_queries} 个查询，{len(qrels)} 条标注，k={args.k}，方式：{'、'.join(modes)}",
-        *text_table(rows, args.k),
-    )
+    _print(f"评测：{n_queries} 个查询，{len(qrels)} 条标注，k={args.k}，方式：{'、'.join(modes)}")
+    # Each half of the development set on its own (ranking is tuned on one half only),
+    # or every query together.
+    parts = by_split(results) if args.split == "halves" else {"all": results}
+    titles = {"tune": "调参半集（tune）", "heldout": "留出半集（held-out）", "all": "全部查询"}
+    md = []
+    for name, part in parts.items():
+        if not part:
+            continue
+        rows = aggregate(part)
+        count = len({r.query.qid for r in part})
+        _print("", f"{titles[name]}：{count} 个查询", *text_table(rows, args.k))
+        md += [f"**{name}** ({count} queries)", "", markdown_table(rows, args.k), ""]
     try:
         if args.out:
             write_per_query(args.out, results)
@@ -298,7 +318,7 @@ def cmd_eval(cfg: Config, args: argparse.Namespace) -> int:
         if args.markdown:
             path = Path(args.markdown)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(markdown_table(rows, args.k) + "\n", encoding="utf-8")
+            path.write_text("\n".join(md), encoding="utf-8")
             _print(f"结果表已写入 {path}")
     except OSError as e:
         return _err(f"无法写入结果文件（{e}）")
@@ -389,7 +409,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--queries", required=True, help="查询文件（JSON Lines：qid、query、tags、filters）"
     )
     s.add_argument("--qrels", required=True, help="标注文件（JSON Lines：qid、doc、anchor、grade）")
-    s.add_argument("--mode", choices=["all", "hybrid", "lexical", "semantic"], default="all")
+    s.add_argument(
+        "--mode",
+        choices=["all", "hybrid", "lexical", "semantic", "bm25"],
+        default="all",
+        help="all = 三种检索方式加上朴素 BM25 基线（bm25）",
+    )
+    s.add_argument(
+        "--split",
+        choices=["halves", "all"],
+        default="halves",
+        help="halves（默认）：调参半集与留出半集分别成表；all：全部查询一张表",
+    )
     s.add_argument("--k", type=int, default=10, help="评测前 k 条结果，默认 10")
     s.add_argument("--out", help="逐条结果写入此文件（.tsv 或 .jsonl）")
     s.add_argument("--markdown", help="结果表（Markdown）写入此文件")

@@ -30,13 +30,17 @@ sys.path.insert(0, str(ROOT))
 from kb.cli import main as kb  # noqa: E402
 
 BEGIN, END = "<!-- eval:begin -->", "<!-- eval:end -->"
+ABL_BEGIN, ABL_END = "<!-- ablation:begin -->", "<!-- ablation:end -->"
 DOC_TEMPLATE = """# Relevance evaluation
 
-Regenerate with `make eval` (see README, "Relevance"). Only the block between the markers is
-rewritten.
+Regenerate with `make eval` (see README, "Relevance"). Only the blocks between the markers
+are rewritten.
 
 {begin}
 {end}
+
+<!-- ablation:begin -->
+<!-- ablation:end -->
 """
 
 
@@ -74,18 +78,21 @@ def prepare_corpus(corpus: Path, seeds: Path, dev: Path) -> int:
     return sum(not n.endswith(".meta.json") for n in wanted)
 
 
-def replace_block(path: Path, block: str, template: str | None = None) -> None:
-    """Put block between the eval markers of path (creating it from template if absent)."""
+def replace_block(
+    path: Path, block: str, template: str | None = None, markers: tuple[str, str] = (BEGIN, END)
+) -> None:
+    """Put block between the markers of path (creating it from template if absent)."""
+    begin, end = markers
     if path.is_file():
         text = path.read_text(encoding="utf-8")
     elif template is not None:
         text = template
     else:
         raise SystemExit(f"错误：{path} 不存在")
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise SystemExit(f"错误：{path} 中没有 {BEGIN} … {END} 标记")
-    text = pattern.sub(lambda _: f"{BEGIN}\n{block}\n{END}", text, count=1)
+        raise SystemExit(f"错误：{path} 中没有 {begin} … {end} 标记")
+    text = pattern.sub(lambda _: f"{begin}\n{block}\n{end}", text, count=1)
     path.write_text(text, encoding="utf-8")
 
 
@@ -113,6 +120,7 @@ def main() -> int:
     p.add_argument("--doc", default=str(ROOT / "docs" / "eval.md"))
     p.add_argument("--readme", default=str(ROOT / "README.md"))
     p.add_argument("--out", help="also write the per-query table here (.tsv or .jsonl)")
+    p.add_argument("--no-ablation", action="store_true", help="skip the per-component table")
     args = p.parse_args()
 
     data = Path(args.data_dir)
@@ -150,6 +158,15 @@ def main() -> int:
     block = f"{summary(data)}\n\n{table.read_text(encoding='utf-8').strip()}"
     replace_block(Path(args.doc), block, DOC_TEMPLATE.format(begin=BEGIN, end=END))
     replace_block(Path(args.readme), block)
+    if not args.no_ablation:
+        import subprocess
+
+        ablation = data / "ablation.md"
+        script = [sys.executable, str(ROOT / "scripts" / "ablation.py"), "--data-dir", str(data)]
+        subprocess.run([*script, "--markdown", str(ablation)], check=True)
+        table = ablation.read_text(encoding="utf-8").strip()
+        for path in (Path(args.doc), Path(args.readme)):
+            replace_block(path, table, markers=(ABL_BEGIN, ABL_END))
     print(f"已更新 {args.doc} 和 {args.readme}")
     return 0
 

@@ -35,11 +35,11 @@ class LexicalDoc:
 
 @dataclass
 class TermQuery:
-    """Analysed query: weighted terms and weighted phrases (OR-ed), excluded terms."""
+    """Analysed query: weighted terms and weighted phrases, OR-ed. Exclusions are not part of
+    it: the caller removes excluded passages from the allowed rows (kb.search.Searcher)."""
 
     terms: list[tuple[str, float]]
     phrases: list[tuple[list[str], float]]
-    excluded: list[str]
 
     def is_empty(self) -> bool:
         return not self.terms and not self.phrases
@@ -89,6 +89,15 @@ class LexicalIndex(ABC):
     ) -> tuple[np.ndarray, np.ndarray, int]:
         """(scores, rows, number of matching passages) for the k best matches, best first;
         ``allowed`` is a boolean row mask or None."""
+
+    @abstractmethod
+    def rows_containing(
+        self, groups: Sequence[Sequence[str]], require_all: bool = False
+    ) -> np.ndarray:
+        """Sorted rows whose text holds every word of any group (or, with ``require_all``, of
+        every group), wherever the words occur. Candidates for exclusions and for counting
+        the passages that hold every query word; whether a phrase occurs *as written* is
+        checked by the caller against the passage text."""
 
     @property
     @abstractmethod

@@ -44,12 +44,20 @@ class SearchConfig:
     rrf_k: int = 60
     lexical_weight: float = 1.0  # tilt towards one side (both fusion methods)
     semantic_weight: float = 1.0
-    # convex fusion: the lexical side's share of the score by query kind (kb.search.query)
-    lexical_share_jargon: float = 0.8
-    lexical_share_phrase: float = 0.6
-    lexical_share_question: float = 0.5
-    synonym_weight: float = 0.5  # hybrid: BM25 of a domain synonym vs the query's own words
+    # convex fusion: the lexical side's share of the score grows from share_low to share_high
+    # with how much of the query the best lexical hits hold (kb.search.fusion.lexical_share)
+    share_low: float = 0.5
+    share_high: float = 0.9
+    # hybrid: expand queries with a synonyms file; "domain" = the list shipped in
+    # indexer/data/synonyms.txt (official terms for the same practice), "" = none
+    synonyms: str = "domain"
+    synonym_weight: float = 0.5  # hybrid: BM25 of a synonym vs the query's own words
     boilerplate_penalty: float = 0.3  # hybrid: score × (1 − penalty × boilerplate share)
+    verbatim_first: bool = True  # passages holding the query as written come first
+    # A query finds nothing when no lexical hit holds this share of it (IDF-weighted) and no
+    # passage is this similar (cosine, default embedder): calibrated on the tune half.
+    no_result_coverage: float = 0.5
+    no_result_similarity: float = 0.859
     candidates: int = 100  # hits taken from each retriever before fusion
     dedupe_similarity: float = 0.8  # character-shingle Jaccard above which hits are grouped
     rerank_model: str = ""  # sentence-transformers CrossEncoder name/path; empty = off

@@ -15,8 +15,9 @@ Two methods (``[search] fusion``):
   Calibration-free, but it throws the score gaps away; on our development set plain RRF ranks
   below BM25 alone because the embedder's top-10 for a jargon query is mostly noise.
 
-How much each side counts depends on the query (:func:`lexical_share`): a short jargon query
-is mostly about its exact term, a natural-language question mostly about its meaning.
+How much each side counts depends on the query (:func:`lexical_share`): when the lexical hits
+hold everything the query says, they lead; when they share only a word or two with it, the
+semantic side decides more.
 """
 
 from __future__ import annotations
@@ -53,17 +54,17 @@ def add(lists: Iterable[Iterable[tuple[int, float]]], weight: float = 1.0) -> di
     return total
 
 
-def lexical_share(kind: str, cfg: SearchConfig) -> float:
-    """Share of the lexical side in the convex fusion for a query of this kind.
+def lexical_share(coverage: float, cfg: SearchConfig) -> float:
+    """Share of the lexical side in the convex fusion for one query.
 
-    The per-kind share is then tilted by ``lexical_weight``/``semantic_weight`` (1 and 1 leave
+    ``coverage`` is how much of the query (IDF-weighted) the best lexical hits hold: 1 when a
+    passage says everything the user typed, near 0 when hits share only a common word. The
+    lexical side earns its weight from that, between ``share_low`` and ``share_high``
+    (measured on the tune half: 0.4–0.8; a fixed share per query kind did worse on both
+    halves). The share is then tilted by ``lexical_weight``/``semantic_weight`` (1 and 1 leave
     it as is), so those two settings mean the same thing for both fusion methods.
     """
-    base = {
-        "jargon": cfg.lexical_share_jargon,
-        "phrase": cfg.lexical_share_phrase,
-        "question": cfg.lexical_share_question,
-    }.get(kind, cfg.lexical_share_phrase)
+    base = cfg.share_low + (cfg.share_high - cfg.share_low) * min(max(coverage, 0.0), 1.0)
     lex, sem = base * cfg.lexical_weight, (1.0 - base) * cfg.semantic_weight
     return lex / (lex + sem) if lex + sem > 0 else 0.5
 

@@ -25,17 +25,23 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from indexer.analyzer import DATA, Analyzer
+from indexer.analyzer import DATA, Analyzer, fold
 from indexer.lexical import TermQuery
 
 MAX_QUERY_CHARS = 256
 SYNONYMS = DATA / "synonyms.txt"
 EXPANSION_WEIGHT = 0.5
 PHRASE_WEIGHT = 2.0
+# Weight of a query word's meaningful sub-words (执法力量薄弱 → 执法力量, 薄弱 …) against the
+# word itself: they find text that words the same thing a little differently.
+PART_WEIGHT = 0.3
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」')
-_EXCLUDE = re.compile(r"(?:^|\s)(?:NOT\s+|[-－])([^\s\"“”]+)")
+# -词, -"短语", NOT 词: excluded as written (a quoted exclusion is not also a phrase to find).
+_EXCLUDE = re.compile(
+    r'(?:^|(?<=\s))(?:NOT\s+|[-－])(?:"([^"]+)"|“([^”]+)”|「([^」]+)」|([^\s"“”「」]+))'
+)
 _BOOLEAN = re.compile(r"\b(?:AND|OR|NOT)\b")
 _QUESTION = re.compile(r"如何|怎么|怎样|什么|哪些|为何|为什么|是否|有没有|吗|呢|[？?]")
 # Words that make a question a question; never what it is about.
@@ -62,7 +68,7 @@ def _split_terms(part: str) -> tuple[str, ...]:
 
 
 @cache
-def synonym_rules(path: str = str(SYNONYMS)) -> tuple[SynonymRule, ...]:
+def synonym_rules(path: str) -> tuple[SynonymRule, ...]:
     """Rules of the synonyms file: groups (``a b c``) and one-way mappings (``a b => c d``)."""
     rules = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
@@ -89,8 +95,14 @@ class AnalyzedQuery:
     raw: str
     text: str  # cleaned text, as the embedder sees it
     terms: list[str] = field(default_factory=list)
+    # meaningful sub-words of long terms, searched at PART_WEIGHT (never 法力 for 执法力量薄弱)
+    parts: list[str] = field(default_factory=list)
     phrases: list[list[str]] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
+    phrase_texts: list[str] = field(default_factory=list)  # each quoted phrase as written
+    # excluded words and phrases: the words of what was written after the minus, and as written
+    excluded: list[list[str]] = field(default_factory=list)
+    excluded_texts: list[str] = field(default_factory=list)
+    positive_text: str = ""  # the text without its exclusions (what the embedder reads)
     # Synonyms of what the query mentions, searched as exact phrases (a synonym's generic
     # sub-words such as 行政 or 处罚 must not match on their own).
     expansions: list[str] = field(default_factory=list)
@@ -107,14 +119,15 @@ class AnalyzedQuery:
         For callers that want a single query (benchmarks); the searcher runs
         :meth:`base_query` and :meth:`expansion_queries` separately.
         """
-        phrases = [(p, PHRASE_WEIGHT) for p in self.phrases]
-        phrases += [(p, expansion_weight) for p in self.expansion_phrases]
-        return TermQuery([(t, 1.0) for t in self.terms], phrases, self.excluded)
+        q = self.base_query()
+        q.phrases += [(p, expansion_weight) for p in self.expansion_phrases]
+        return q
 
     def base_query(self) -> TermQuery:
-        """The query's own terms and quoted phrases, without synonyms."""
+        """The query's own terms (and their meaningful parts) and quoted phrases, no synonyms."""
+        terms = [(t, 1.0) for t in self.terms] + [(t, PART_WEIGHT) for t in self.parts]
         phrases = [(p, PHRASE_WEIGHT) for p in self.phrases]
-        return TermQuery([(t, 1.0) for t in self.terms], phrases, self.excluded)
+        return TermQuery(terms, phrases)
 
     def expansion_queries(self) -> list[TermQuery]:
         """One query per synonym (weight 1: the caller weighs them against the query's words).
@@ -123,7 +136,7 @@ class AnalyzedQuery:
         rewards matching *many* synonyms (no passage says 首违不罚 and 免罚清单 and 包容审慎
         at once).
         """
-        return [TermQuery([], [(p, 1.0)], self.excluded) for p in self.expansion_phrases]
+        return [TermQuery([], [(p, 1.0)]) for p in self.expansion_phrases]
 
     def semantic_text(self) -> str:
         """What the embedder sees: the cleaned query, then its synonyms in brackets.
@@ -132,13 +145,30 @@ class AnalyzedQuery:
         official wordings that reports use (首次轻微违法, 免予处罚) carry the meaning it knows.
         """
         if not self.expansions:
-            return self.text
-        return f"{self.text}（{'、'.join(self.expansions)}）"
+            return self.positive_text
+        return f"{self.positive_text}（{'、'.join(self.expansions)}）"
 
     def highlight_terms(self) -> list[str]:
-        """Words to mark in hits: the query's own terms, phrase words and whole synonyms."""
-        words = [*self.terms, *(t for p in self.phrases for t in p), *self.expansions]
+        """Words to mark in hits: the query's own terms, quoted phrases as written and whole
+        synonyms (not the sub-words of a term: 执法力量薄弱 marks no stray 执法 or 力量)."""
+        words = [*self.terms, *("".join(p) for p in self.phrases), *self.expansions]
         return list(dict.fromkeys(words))
+
+    def required(self) -> list[tuple[list[str], str]]:
+        """What a passage must contain to count as "含检索词": every term and every quoted
+        phrase as written, as (words, written text); synonyms and sub-words do not count."""
+        return [([t], t) for t in self.terms] + list(
+            zip(self.phrases, self.phrase_texts, strict=True)
+        )
+
+    def exclusions(self) -> list[tuple[list[str], str]]:
+        """What a passage must not contain, as (words, written text)."""
+        return list(zip(self.excluded, self.excluded_texts, strict=True))
+
+
+def squash(text: str) -> str:
+    """Text as compared "as written": width and case folded, white space removed."""
+    return re.sub(r"\s+", "", fold(text))
 
 
 def clean(raw: str) -> str:
@@ -174,23 +204,39 @@ def classify(text: str, terms: list[str]) -> str:
     return "phrase"
 
 
-def analyze(raw: str, analyzer: Analyzer) -> AnalyzedQuery:
+def analyze(raw: str, analyzer: Analyzer, synonyms: str = "") -> AnalyzedQuery:
+    """What was typed, as terms, parts, phrases, exclusions, synonyms and a kind.
+
+    ``analyzer`` must be the analysis of the index being searched (Searcher.analyze);
+    ``synonyms`` a synonyms file (``[search] synonyms``: "domain" for the shipped list,
+    empty for no expansion).
+    """
     text = clean(raw)
     q = AnalyzedQuery(raw=raw, text=text)
     if not text:
         return q
-    rest = text
-    for m in PHRASE.finditer(text):
-        words = analyzer.words(next(g for g in m.groups() if g))
+    for m in _EXCLUDE.finditer(text):
+        written = next(g for g in m.groups() if g)
+        words = analyzer.words(written)
+        if words and written not in q.excluded_texts:
+            q.excluded.append(words)
+            q.excluded_texts.append(written)
+    rest = _EXCLUDE.sub(" ", text)
+    q.positive_text = clean(rest)
+    for m in PHRASE.finditer(rest):
+        written = next(g for g in m.groups() if g)
+        words = analyzer.words(written)
         if words:
             q.phrases.append(words)
-    rest = PHRASE.sub(" ", rest)
-    q.excluded = [t for m in _EXCLUDE.finditer(rest) for t in analyzer.words(m.group(1))]
-    rest = _BOOLEAN.sub(" ", _EXCLUDE.sub(" ", rest))
-    words = [t for t in analyzer.words(rest) if t not in q.excluded]
+            q.phrase_texts.append(written)
+    rest = _BOOLEAN.sub(" ", PHRASE.sub(" ", rest))
+    words = analyzer.words(rest)
     q.kind = classify(text, words + [t for p in q.phrases for t in p])
     q.terms = [t for t in words if t not in QUESTION_WORDS] or words
-    for rule in synonym_rules():
+    parts = (p for t in q.terms if len(t) >= 3 for p in analyzer.parts(t))
+    q.parts = [p for p in dict.fromkeys(parts) if p not in q.terms]
+    path = str(SYNONYMS) if synonyms == "domain" else synonyms
+    for rule in synonym_rules(path) if path else ():
         if not any(trigger in text for trigger in rule.triggers):
             continue
         for member in rule.targets:

@@ -8,6 +8,8 @@ highlight spans.
 
 from __future__ import annotations
 
+import math
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -25,13 +27,24 @@ from kb.core.ids import as_report_id
 from kb.core.models import Passage, Report, ReportMeta
 from kb.search import dedupe, facets, fusion, highlight
 from kb.search.filters import Filters
-from kb.search.query import AnalyzedQuery, analyze
+from kb.search.query import AnalyzedQuery, analyze, squash
 from kb.store.corpus import CorpusStore
 
 MODES = ("hybrid", "lexical", "semantic")
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+def _letters(text: str) -> str:
+    """Text compared "verbatim": folded, without spaces or punctuation (“一页纸”应急预案 ~
+    一页纸应急预案)."""
+    return _NOT_LETTERS.sub("", squash(text))
+
+
 MAX_LIMIT = 100
 INDEX_BEHIND = "语料库在索引构建之后有变动，结果可能缺少或仍是旧版的报告：请运行 `kb index`。"
 MAX_OFFSET = 1000
+RELATED = 5  # nearest passages shown, apart, when a query finds nothing
+DOMAIN_TERM_WEIGHT = 3.0  # similar passages: a named practice outweighs a plain word
 
 
 class RequestError(ValueError):
@@ -138,11 +151,13 @@ class SearchResponse:
     query: AnalyzedQuery
     hits: list[Hit]
     total: int  # results available for paging (after grouping duplicates)
-    lexical_matches: int  # passages containing a query term (0 in semantic mode)
+    lexical_matches: int  # passages containing every query term (0 in semantic mode)
     took_ms: float
     build_id: str
     result_rows: list[int] = field(default_factory=list)  # leader row of every result group
     index_behind: bool = False  # the corpus store changed since this index was built
+    # When nothing is found: the nearest passages, shown apart and labelled, never as hits.
+    related: list[Hit] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         r = self.request
@@ -161,6 +176,7 @@ class SearchResponse:
             "index": self.build_id,
             "index_behind_corpus": self.index_behind,
             "hits": [h.to_dict() for h in self.hits],
+            "related": [h.to_dict() for h in self.related],
         }
 
 
@@ -232,7 +248,7 @@ class Searcher:
 
     def analyze(self, raw: str) -> AnalyzedQuery:
         """A query analysed with the analyzer of the open index (the one it was built with)."""
-        return analyze(raw, self.bundle.lexical.analyzer)
+        return analyze(raw, self.bundle.lexical.analyzer, self.cfg.search.synonyms)
 
     def passages(self, ids: Sequence[str]) -> dict[str, Passage]:
         """Passages of the corpus by id (ids no longer in the corpus are absent)."""
@@ -245,8 +261,9 @@ class Searcher:
 
     def _candidates(
         self, aq: AnalyzedQuery, mode: str, allowed: np.ndarray | None, depth: int
-    ) -> tuple[list[tuple[int, float]], dict[str, dict[int, tuple[float, int]]], int]:
-        """Fused (row, score) list, per-retriever {row: (score, rank)}, lexical match count.
+    ) -> tuple[list[tuple[int, float]], dict[str, dict[int, tuple[float, int]]], dict]:
+        """Fused (row, score) list, per-retriever {row: (score, rank)}, and what the
+        retrievers found ("lexical"/"semantic" ranked lists, "coverage" when computed).
 
         The single modes are the plain retrievers: lexical is BM25 over the words the user
         typed (no synonyms: whoever picks it wants those words), semantic is the embedder's
@@ -258,13 +275,11 @@ class Searcher:
         """
         s = self.cfg.search
         ranked: dict[str, list[tuple[int, float]]] = {}
-        lexical_matches = 0
         query_vector = None
+        found: dict = {"ranked": ranked}
         if mode in ("lexical", "hybrid"):
-            scores, rows, lexical_matches = self.bundle.lexical.search(
-                aq.base_query(), depth, allowed
-            )
-            ranked["lexical"] = list(zip(rows.tolist(), scores.tolist(), strict=True))
+            ranked["lexical"] = self._lexical(aq, depth, allowed)
+            found["coverage"] = self._coverage(aq, ranked["lexical"][:10])
         if mode in ("semantic", "hybrid"):
             query_vector = self.embed_query(aq.semantic_text())
             scores, rows = self.bundle.vectors.search(query_vector, depth, allowed)
@@ -273,8 +288,10 @@ class Searcher:
             name: {r: (x, i) for i, (r, x) in enumerate(hits, start=1)}
             for name, hits in ranked.items()
         }
+        if mode == "lexical" and s.verbatim_first:
+            return self._verbatim_first(aq, ranked["lexical"]), per, found
         if mode != "hybrid":
-            return ranked[mode], per, lexical_matches
+            return ranked[mode], per, found
         if s.fusion == "rrf":
             fused = fusion.rrf(
                 {n: np.array([r for r, _ in hits], dtype=np.int64) for n, hits in ranked.items()},
@@ -282,12 +299,102 @@ class Searcher:
                 s.rrf_k,
             )
         elif s.fusion == "convex":
-            fused = self._convex(aq, ranked, query_vector, allowed, depth)
+            fused = self._convex(aq, ranked, query_vector, allowed, depth, found["coverage"])
         else:
             raise ConfigError(f"[search] fusion：未知的融合方法 {s.fusion!r}（可选：convex、rrf）")
         if s.rerank_model:
             fused = self._rerank(aq, fused)
-        return fused, per, lexical_matches
+        return fused, per, found
+
+    def _lexical(
+        self, aq: AnalyzedQuery, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        scores, rows, _total = self.bundle.lexical.search(aq.base_query(), k, allowed)
+        return list(zip(rows.tolist(), scores.tolist(), strict=True))
+
+    def evidence(self, query: str) -> tuple[float, float]:
+        """(lexical coverage, best similarity) of a query over the whole corpus: the two
+        signals of the no-results rule, for calibrating its thresholds."""
+        aq = self.analyze(query)
+        coverage = self._coverage(aq, self._lexical(aq, 10, None))
+        scores, _rows = self.bundle.vectors.search(self.embed_query(aq.semantic_text()), 1)
+        return coverage, float(scores[0]) if len(scores) else 0.0
+
+    def _nothing_found(
+        self, aq: AnalyzedQuery, allowed: np.ndarray | None, found: dict
+    ) -> list[tuple[int, float]] | None:
+        """None when the query found something; else the nearest passages, to show apart.
+
+        Nothing is found when no lexical hit holds at least ``no_result_coverage`` of the
+        query (IDF-weighted) and no passage is as similar as ``no_result_similarity``: both
+        thresholds calibrated on the tune half (README, "Relevance"). Without this floor,
+        zzxqv or 区块链量子计算元宇宙 would list 100 unrelated passages. The evidence is the
+        whole corpus's: a query the corpus knows about still lists what a narrow filter
+        leaves, weak as it may be.
+        """
+        s = self.cfg.search
+        ranked = found["ranked"]
+        if found.get("coverage", 0.0) >= s.no_result_coverage:
+            return None
+        semantic = ranked.get("semantic")
+        if semantic and semantic[0][1] >= s.no_result_similarity:
+            return None
+        if self._coverage(aq, self._lexical(aq, 10, None)) >= s.no_result_coverage:
+            return None
+        qvec = self.embed_query(aq.semantic_text())
+        scores, rows = self.bundle.vectors.search(qvec, RELATED, allowed)
+        nearest = list(zip(rows.tolist(), scores.tolist(), strict=True))
+        best, _rows = self.bundle.vectors.search(qvec, 1, None)
+        if len(best) and best[0] >= s.no_result_similarity:
+            return None
+        return nearest
+
+    def _coverage(self, aq: AnalyzedQuery, hits: list[tuple[int, float]]) -> float:
+        """The share of the query (IDF-weighted) that the best of these passages holds, in its
+        text or headings: 1 when a lexical hit says everything the query says, near 0 when
+        hits share only a common word with it."""
+        groups = aq.required()
+        if not groups or not hits:
+            return 0.0
+        n = len(self.bundle.rows)
+        df = np.array([len(self.bundle.lexical.rows_containing([w])) for w, _ in groups])
+        idf = np.log(n / (df + 1)) + 1
+        # A word the corpus never uses weighs like the query's other words: unknown, not the
+        # most important (首违不罚 火星 is still about 首违不罚; 区块链量子计算元宇宙 is not
+        # about 计算).
+        if (df == 0).any():
+            idf[df == 0] = idf[df > 0].mean() if (df > 0).any() else 1.0
+        pids = self.bundle.rows.pids
+        found = self.passages([pids[r] for r, _ in hits])
+        best = 0.0
+        for p in found.values():
+            said = _letters(p.text + "".join(p.heading_path))
+            held = np.array([_letters(written) in said for _words, written in groups])
+            best = max(best, float((idf * held).sum() / idf.sum()))
+        return best
+
+    def _verbatim_first(
+        self, aq: AnalyzedQuery, ranked: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        """Passages that hold the whole query as written (or every quoted phrase) go first, in
+        their own order: what a user typed word for word is what they are looking for, and a
+        passage saying it must never rank below one that only shares a word with it, or none.
+        """
+        key = _letters(aq.positive_text)
+        wanted = [_letters(p) for p in aq.phrase_texts] or ([key] if len(key) >= 2 else [])
+        if not wanted or not ranked:
+            return ranked
+        pids = self.bundle.rows.pids
+        texts = self.passages([pids[r] for r, _ in ranked])
+        first = [
+            (r, sc)
+            for r, sc in ranked
+            if (p := texts.get(pids[r])) is not None and all(w in _letters(p.text) for w in wanted)
+        ]
+        if not first:
+            return ranked
+        lead = {r for r, _ in first}
+        return first + [(r, sc) for r, sc in ranked if r not in lead]
 
     def _convex(
         self,
@@ -296,6 +403,7 @@ class Searcher:
         query_vector: np.ndarray,
         allowed: np.ndarray | None,
         depth: int,
+        coverage: float,
     ) -> list[tuple[int, float]]:
         """Score-normalised fusion of the two candidate lists (see :mod:`kb.search.fusion`)."""
         s = self.cfg.search
@@ -324,14 +432,17 @@ class Searcher:
         # The floor is the similarity at the configured depth, not at this request's depth,
         # so that deeper pages of the same query are cut from the same ranking.
         floor = semantic[min(s.candidates, len(semantic)) - 1][1] if semantic else 0.0
-        return fusion.convex(
+        fused = fusion.convex(
             lexical,
             dict(zip(candidates, sims.tolist(), strict=True)),
             floor,
-            fusion.lexical_share(aq.kind, s),
+            fusion.lexical_share(coverage, s),
             self.bundle.rows.boilerplate,
             s.boilerplate_penalty,
         )
+        if s.verbatim_first:
+            fused = self._verbatim_first(aq, fused)
+        return fused
 
     def _rerank(self, aq: AnalyzedQuery, fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Reorder the head of the fused list with the configured cross-encoder."""
@@ -350,29 +461,68 @@ class Searcher:
         self.reload_if_stale()
         bundle = self.bundle
         aq = self.analyze(req.query)
-        allowed = self._exclude(aq, req.filters.mask(bundle.rows))
+        allowed = self.exclude(aq, req.filters.mask(bundle.rows))
         fused: list[tuple[int, float]] = []
         per: dict[str, dict[int, tuple[float, int]]] = {}
         lexical_matches = 0
+        related: list[Hit] = []
         # A query of punctuation alone has nothing to match; don't return arbitrary neighbours.
         wordless = not any(c.isalnum() for c in aq.text)
         if not aq.is_empty and not wordless and (allowed is None or allowed.any()):
             depth = req.depth or self.cfg.search.candidates
-            fused, per, lexical_matches = self._candidates(aq, req.mode, allowed, depth)
-        return self._respond(req, aq, fused, per, lexical_matches, t0)
+            fused, per, found = self._candidates(aq, req.mode, allowed, depth)
+            nearest = self._nothing_found(aq, allowed, found)
+            if nearest is not None:
+                fused, per = [], {}
+                scores = {r: {"semantic": {"score": round(x, 4), "rank": i}}
+                          for i, (r, x) in enumerate(nearest, start=1)}  # fmt: skip
+                related = self.hydrate(self.bundle.rows, [r for r, _ in nearest], scores, [])
+            elif req.mode != "semantic":
+                lexical_matches = len(self.containing(aq, allowed))
+        resp = self._respond(req, aq, fused, per, lexical_matches, t0)
+        resp.related = related
+        return resp
 
-    def _exclude(self, aq: AnalyzedQuery, allowed: np.ndarray | None) -> np.ndarray | None:
-        """Remove passages containing an excluded word (-词 / NOT 词) before either retriever
-        runs, so exclusions hold in semantic and hybrid mode too, not only in BM25."""
+    def exclude(self, aq: AnalyzedQuery, allowed: np.ndarray | None) -> np.ndarray | None:
+        """``allowed`` without the passages that contain an excluded word or phrase as written
+        (-词, -"短语", NOT 词). Applied before either retriever runs, so exclusions hold in
+        every mode, in facets and in counts."""
         if not aq.excluded:
             return allowed
-        rows = self.bundle.rows
-        hit = self.bundle.lexical.search(
-            TermQuery([(t, 1.0) for t in aq.excluded], [], []), len(rows), allowed
-        )[1]
-        keep = np.ones(len(rows), dtype=bool) if allowed is None else allowed.copy()
-        keep[hit] = False
+        keep = np.ones(len(self.bundle.rows), dtype=bool) if allowed is None else allowed.copy()
+        for words, written in aq.exclusions():
+            rows = self.bundle.lexical.rows_containing([words])
+            keep[self._as_written(rows, [(words, written)])] = False
         return keep
+
+    def containing(self, aq: AnalyzedQuery, allowed: np.ndarray | None) -> np.ndarray:
+        """Rows (under ``allowed``) whose text contains every query term and every quoted
+        phrase as written: the one definition of "含检索词" (the search page's count, the
+        trends words rule, the compare page's mark)."""
+        required = aq.required()
+        if not required:
+            return np.zeros(0, np.int64)
+        rows = self.bundle.lexical.rows_containing([w for w, _ in required], require_all=True)
+        if allowed is not None:
+            rows = rows[allowed[rows]]
+        return self._as_written(rows, required)
+
+    def _as_written(self, rows: np.ndarray, groups: list[tuple[list[str], str]]) -> np.ndarray:
+        """The rows whose text holds every group as written. A group of one word needs no
+        check (the index holds a word only where the text says it); a phrase of several words
+        does: its words may stand apart."""
+        phrases = [squash(written) for words, written in groups if len(words) > 1]
+        if not phrases or not len(rows):
+            return rows
+        pids = self.bundle.rows.pids
+        texts = self.passages([pids[r] for r in rows.tolist()])
+        keep = [
+            r
+            for r in rows.tolist()
+            if (p := texts.get(pids[r])) is not None
+            and all(phrase in squash(p.text) for phrase in phrases)
+        ]
+        return np.array(keep, dtype=np.int64)
 
     def _respond(
         self,
@@ -418,10 +568,14 @@ class Searcher:
     def similar(
         self, passage_id: str, filters: Filters | None = None, limit: int = 10, offset: int = 0
     ) -> tuple[Passage, SearchResponse] | None:
-        """Passages of *other* reports nearest to a passage's vector (None if the id is unknown).
+        """Passages of *other* reports that say what a passage says (None if the id is unknown).
 
         This is how a drafter sees how other bureaus wrote the same point: the source passage's
         own report is excluded, the usual filters apply, and near-identical hits are grouped.
+        Its vector alone finds passages in the same register (every plan paragraph looks
+        alike to a small embedder); its distinctive words — what it says that the corpus
+        rarely says, such as 首违不罚 or 免罚清单 — find passages on the same measure, so both
+        are fused, as in a hybrid search.
         """
         t0 = time.perf_counter()
         self.reload_if_stale()
@@ -437,14 +591,48 @@ class Searcher:
         own = bundle.rows.codes["report_id"] == bundle.rows.codes["report_id"][row]
         allowed = ~own if allowed is None else allowed & ~own
         depth = self.cfg.search.candidates  # one list for every page, as in search()
-        scores, rows = bundle.vectors.search(
-            bundle.vectors.vectors(np.array([row]))[0], depth, allowed
+        vector = bundle.vectors.vectors(np.array([row]))[0]
+        scores, rows = bundle.vectors.search(vector, depth, allowed)
+        semantic = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
+        terms = self._distinctive_terms(source.text)
+        lexical: list[tuple[int, float]] = []
+        if terms:
+            tq = TermQuery(terms, [])
+            scores, rows, _total = bundle.lexical.search(tq, depth, allowed)
+            lexical = list(zip(rows.tolist(), scores.tolist(), strict=True))
+        candidates = list(dict.fromkeys([r for r, _ in lexical] + [r for r, _ in semantic]))
+        sims = bundle.vectors.vectors(np.array(candidates, dtype=np.int64)) @ vector
+        floor = semantic[-1][1] if semantic else 0.0
+        fused = fusion.convex(
+            dict(lexical), dict(zip(candidates, sims.tolist(), strict=True)), floor, 0.5
         )
-        fused = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
-        per = {"semantic": {r: (s, i + 1) for i, (r, s) in enumerate(fused)}}
-        req = SearchRequest(query="", mode="semantic", filters=filters, limit=limit, offset=offset)
+        per = {
+            name: {r: (x, i) for i, (r, x) in enumerate(hits, start=1)}
+            for name, hits in (("lexical", lexical), ("semantic", semantic))
+        }
+        req = SearchRequest(query="", mode="hybrid", filters=filters, limit=limit, offset=offset)
         response = self._respond(req, self.analyze(""), fused, per, 0, t0)
         return source, response
+
+    def _distinctive_terms(self, text: str, n: int = 8) -> list[tuple[str, float]]:
+        """The words of a text that weigh most by tf·idf, among those other passages use, with
+        their weight relative to the first; named practices of the domain dictionary weigh
+        DOMAIN_TERM_WEIGHT times more (in a small corpus a plain word like 跟踪 is as rare as
+        首违不罚, but says nothing)."""
+        analyzer = self.bundle.lexical.analyzer
+        counts: dict[str, int] = {}
+        for w in analyzer.words(text):
+            if len(w) >= 2:
+                counts[w] = counts.get(w, 0) + 1
+        total = len(self.bundle.rows)
+        scored = []
+        for w, tf in counts.items():
+            df = len(self.bundle.lexical.rows_containing([[w]]))
+            if df >= 2:  # a word found only here cannot find anything else
+                weight = DOMAIN_TERM_WEIGHT if analyzer.is_term(w) else 1.0
+                scored.append((weight * tf * (math.log(total / (df + 1)) + 1), w))
+        top = sorted(scored, reverse=True)[:n]
+        return [(w, score / top[0][0]) for score, w in top]
 
     def _hit(
         self,

@@ -23,7 +23,7 @@ import numpy as np
 from kb.core.models import SECTION_KINDS
 from kb.search import Searcher, SearchRequest
 from kb.search.searcher import MAX_LIMIT
-from kb.tools.trends import contains_all, query_words, semantic_scores
+from kb.tools.trends import semantic_scores
 
 # At most this many organisations are compared (best first); the page says when it cuts.
 MAX_ORGS = 60
@@ -125,11 +125,10 @@ def compare(searcher: Searcher, req: SearchRequest, threshold: float) -> Compari
         notes.append(f"共有 {len(chosen)} 个单位，只列出最相关的 {MAX_ORGS} 个")
         chosen = chosen[:MAX_ORGS]
     aq = searcher.analyze(req.query)
-    words, excluded = query_words(aq)
     picked = [r for r, _ in chosen]
     cosine = np.zeros(len(picked), dtype=np.float32)
     if picked and not aq.is_empty:
-        qvec = searcher.embed_query(aq.text)
+        qvec = searcher.embed_query(aq.positive_text)
         cosine = semantic_scores(bundle.vectors, qvec, np.array(picked, dtype=np.int64))
     scores = {
         row: {"semantic": {"score": round(float(c), 4), "rank": rank}}
@@ -137,11 +136,14 @@ def compare(searcher: Searcher, req: SearchRequest, threshold: float) -> Compari
     }
     rank_of = {table.pids[row]: rank for row, rank in chosen}
     hits = [h.to_dict() for h in searcher.hydrate(table, picked, scores, aq.highlight_terms())]
+    shown = np.zeros(len(table), dtype=bool)
+    shown[picked] = True
+    containing = {table.pids[r] for r in searcher.containing(aq, shown).tolist()}
     for hit in hits:
         hit["rank"] = rank_of[hit["passage_id"]]  # place in the fused result list
         hit["org_reports"] = org_reports.get(org_key(hit["org"], hit["report_id"]), 1)
         semantic = hit["scores"]["semantic"]["score"]
-        lexical = contains_all(hit["text"], words, excluded)
+        lexical = hit["passage_id"] in containing
         hit["match"] = {"semantic": semantic >= threshold, "lexical": lexical}
         hit["strong"] = bool(semantic >= threshold or lexical)
     return Comparison(

@@ -6,8 +6,11 @@ so a passage **matches** a query when either
 
 * its semantic similarity to the query (cosine of the L2-normalised vectors, computed exactly
   over every passage the filters allow) is at least ``threshold``, or
-* its text contains every word the query analyser produces (the words keyword search looks
-  for, quoted phrases as written; synonyms are *not* counted) and none of the excluded ones.
+* its text contains every word of the query and every quoted phrase as written (the one
+  definition of "含检索词", ``Searcher.containing``; synonyms and sub-words are *not*
+  counted).
+
+A passage holding an excluded word or phrase (-词) never matches.
 
 A report counts **once** in a year / province / kind of department when any of its passages
 matches; passages are counted too, so a report that dwells on a theme shows up as such.
@@ -34,18 +37,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from indexer.analyzer import fold
-from indexer.lexical import TermQuery
 from indexer.rows import RowTable
 from kb.core import fields
 from kb.search.filters import Filters
-from kb.search.query import PHRASE, AnalyzedQuery
 from kb.search.searcher import RequestError, Searcher
 
 DEFAULT_THRESHOLD = 0.895
-# Keyword candidates checked for containing every query word. Past this many passages holding
-# any query word, the rest are not checked (the page says so).
-LEXICAL_CANDIDATES = 5000
 # Up to this many passages in scope, every one is scored exactly; above it only the nearest
 # SEMANTIC_TOP_N are, and the page says when that cut may have dropped matches.
 EXACT_ROWS_MAX = 1_000_000
@@ -86,35 +83,6 @@ def parse_threshold(raw: object) -> float:
     if not math.isfinite(value) or not 0.0 <= value <= 1.0:
         raise RequestError("threshold", f"{raw!r} 超出范围，应为 0 到 1 之间的小数")
     return value
-
-
-# -- the words rule ----------------------------------------------------------------------------
-
-
-def query_words(aq: AnalyzedQuery) -> tuple[list[str], list[str]]:
-    """(words a passage must contain, words it must not), folded like the index folds them.
-
-    Quoted phrases count as written (their own segmentation yields overlapping pieces that
-    say nothing about the phrase being there).
-    """
-    phrases = [
-        fold("".join(next(g for g in m.groups() if g).split())) for m in PHRASE.finditer(aq.text)
-    ]
-    words = [fold(t) for t in aq.terms] + [p for p in phrases if p]
-    return list(dict.fromkeys(words)), [fold(t) for t in aq.excluded]
-
-
-def contains_all(text: str, words: Sequence[str], excluded: Sequence[str] = ()) -> bool:
-    """Does the text hold every word and none of the excluded ones? (False with no words.)"""
-    if not words:
-        return False
-    folded = fold(text)
-    return all(w in folded for w in words) and not any(x in folded for x in excluded)
-
-
-def lexical_query(aq: AnalyzedQuery) -> TermQuery:
-    """Candidates for the words rule: passages holding any query word (no synonyms)."""
-    return TermQuery([(t, 1.0) for t in aq.terms], [(p, 2.0) for p in aq.phrases], aq.excluded)
 
 
 # -- the similarity rule -----------------------------------------------------------------------
@@ -291,38 +259,18 @@ def trends(searcher: Searcher, query: str, filters: Filters, threshold: float) -
     aq = searcher.analyze(query)
     allowed = filters.mask(rows)
     scope = np.arange(len(rows), dtype=np.int64) if allowed is None else np.flatnonzero(allowed)
-    words, excluded = query_words(aq)
+    words = [written for _words, written in aq.required()]
     notes: list[str] = []
     matched = np.zeros(0, dtype=np.int64)
-    lexical_rows: set[int] = set()
+    lexical_rows = np.zeros(0, dtype=np.int64)
     if not aq.is_empty and len(scope):
-        qvec = searcher.embed_query(aq.text)
-        matched, note = semantic_matches(bundle.vectors, qvec, scope, allowed, threshold)
+        searchable = searcher.exclude(aq, allowed)
+        candidates = scope if searchable is None else np.flatnonzero(searchable)
+        qvec = searcher.embed_query(aq.positive_text)
+        matched, note = semantic_matches(bundle.vectors, qvec, candidates, searchable, threshold)
         notes += [note] if note else []
-        if words:
-            _s, cand, total = bundle.lexical.search(lexical_query(aq), LEXICAL_CANDIDATES, allowed)
-            if total > LEXICAL_CANDIDATES:
-                notes.append(
-                    f"含检索词的段落有 {total} 个，只核对了其中得分最高的 {LEXICAL_CANDIDATES} 个"
-                )
-            texts = searcher.passages([rows.pids[r] for r in cand.tolist()])
-            lexical_rows = {
-                r
-                for r in cand.tolist()
-                if rows.pids[r] in texts and contains_all(texts[rows.pids[r]].text, words, excluded)
-            }
-        if excluded and len(matched):  # an excluded word rules a passage out, whatever its score
-            texts = searcher.passages([rows.pids[r] for r in matched.tolist()])
-            matched = np.array(
-                [
-                    r
-                    for r in matched.tolist()
-                    if rows.pids[r] in texts
-                    and not contains_all(texts[rows.pids[r]].text, excluded)
-                ],
-                dtype=np.int64,
-            )
-        matched = np.union1d(matched, np.array(sorted(lexical_rows), dtype=np.int64))
+        lexical_rows = searcher.containing(aq, searchable)
+        matched = np.union1d(matched, lexical_rows)
         scores = semantic_scores(bundle.vectors, qvec, matched)
     else:
         scores = np.zeros(0, dtype=np.float32)
@@ -335,7 +283,7 @@ def trends(searcher: Searcher, query: str, filters: Filters, threshold: float) -
         threshold=threshold,
         rows=matched,
         semantic=scores,
-        lexical=np.array([r in lexical_rows for r in matched.tolist()], dtype=bool),
+        lexical=np.isin(matched, lexical_rows),
         counts=counts,
         unknown=unknown,
         scope_reports=len(np.unique(rows.codes["report_id"][scope])),

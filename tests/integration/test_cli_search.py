@@ -110,7 +110,7 @@ def test_search_human_output_lists_the_seed_passages(kb_cli, data) -> None:
 def test_search_without_hits_says_so(kb_cli, data) -> None:
     run = kb_cli(data, "search", "首违不罚", "--mode", "lexical", "--year", "2025")
     assert run.code == 0, run
-    assert "没有找到" in run.out
+    assert "未找到" in run.out
 
 
 def test_paging_past_the_end_says_how_many_there_are(kb_cli, data) -> None:

@@ -99,7 +99,7 @@ def test_lexical_mode_returns_only_matching_passages(seed_searcher, shouji) -> N
 def test_cached_phrase_matches_give_the_same_hits(seed_searcher) -> None:
     """Phrase matches are cached between queries; a filtered query reads them restricted."""
     seed_searcher.bundle.lexical._phrases.clear()
-    query = '"法治政府建设" 专家'
+    query = '"法治政府建设工作" 专家'  # a phrase of two words
     hunan = {"province": "湖南省", "limit": 100}
     cold_filtered = ids(search(seed_searcher, query, "lexical", **hunan))
     cold = ids(search(seed_searcher, query, "lexical", limit=100))
@@ -515,8 +515,25 @@ def test_similar_excludes_the_source_report(seed_searcher, records) -> None:
     assert passage.id == source.id and passage.text == source.text
     assert len(resp.hits) == 10
     assert all(h.passage.report_id != source.report_id for h in resp.hits)
-    sims = [h.scores["semantic"]["score"] for h in resp.hits]
-    assert sims == sorted(sims, reverse=True)
+    fused = [h.scores["fused"] for h in resp.hits]
+    assert fused == sorted(fused, reverse=True)
+
+
+def test_similar_puts_passages_on_the_same_measure_first(seed_searcher, records) -> None:
+    """The source's distinctive words count, not only its vector. For 000's plan to complete
+    its 首违不罚 list, the other report's 首违不罚 passage comes first (by vector alone it was
+    second, behind 004's paragraph on assessment); for that 004 passage, both of 000's
+    首违不罚 passages are in the first five."""
+    plan = next(
+        r.passage
+        for r in records
+        if r.source == S000 and "完善“轻微违法首违不罚”" in r.passage.text
+    )
+    _passage, resp = seed_searcher.similar(plan.id, limit=5)
+    assert "首违不罚" in resp.hits[0].passage.text and resp.hits[0].source == S004
+    other = resp.hits[0].passage
+    _passage, resp = seed_searcher.similar(other.id, limit=5)
+    assert sum("首违不罚" in h.passage.text for h in resp.hits) == 2
 
 
 def test_similar_applies_filters_and_paging(seed_searcher, records) -> None:

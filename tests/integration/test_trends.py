@@ -18,12 +18,9 @@ from indexer.analyzer import Analyzer
 from indexer.rows import RowTable
 from kb.core import fields
 from kb.search import RequestError
-from kb.search.query import analyze
 from kb.tools.trends import (
     DEFAULT_THRESHOLD,
-    contains_all,
     parse_threshold,
-    query_words,
     semantic_matches,
     tally,
 )
@@ -48,41 +45,6 @@ def test_bad_threshold_is_refused_naming_the_parameter(raw):
         parse_threshold(raw)
     assert err.value.field == "threshold"
     assert "threshold" in str(err.value) and "0 到 1" in str(err.value)
-
-
-# -- the words rule ----------------------------------------------------------------------------
-
-
-def test_every_query_word_must_be_in_the_text():
-    words, excluded = query_words(analyze("行政复议 纠错率", DEFAULT_ANALYZER))
-    assert {"行政复议", "纠错"} <= set(words) and not excluded
-    assert contains_all("全年行政复议案件纠错率为零", words)
-    assert not contains_all("全年行政复议案件12件", words)  # 纠错 missing
-
-
-def test_a_dictionary_phrase_counts_as_a_whole():
-    """执法力量薄弱 is one dictionary word: 执法力量相对薄弱 says it in other words, which is
-    the similarity rule's job, not the words rule's."""
-    words, _ = query_words(analyze("执法力量薄弱", DEFAULT_ANALYZER))
-    assert contains_all("基层执法力量薄弱，人少事多", words)
-    assert not contains_all("执法力量相对薄弱", words)
-
-
-def test_quoted_phrase_counts_as_written_and_exclusions_rule_out():
-    words, excluded = query_words(analyze('"执法 力量" -人防', DEFAULT_ANALYZER))
-    assert "执法力量" in words and excluded == ["人防"]
-    assert contains_all("充实执法力量", words, excluded)
-    assert not contains_all("充实人防执法力量", words, excluded)
-    assert not contains_all("执法队伍的力量", words, excluded)
-
-
-def test_full_width_text_matches_folded_words():
-    words, _ = query_words(analyze("12345热线", DEFAULT_ANALYZER))
-    assert contains_all("开通１２３４５热线", words)
-
-
-def test_no_words_never_matches():
-    assert not contains_all("任何文字", [])
 
 
 # -- the similarity rule -----------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_a_page_past_the_end_says_so_and_links_to_the_last_page(client):
     html = client.get("/?q=执法&page=50").get_data(as_text=True)
     assert f"第 50 页已超出末页：共 {total} 条结果，{last} 页" in html
     assert f"page={last}" in html and "回到最后一页" in html
-    assert "没有找到" not in html and "第 491" not in html
+    assert "未找到" not in html and "第 491" not in html
 
 
 def test_similar_passages_keep_their_total_across_pages(client):

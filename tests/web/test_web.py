@@ -181,7 +181,7 @@ def test_empty_query_shows_overview_and_examples(client):
 
 def test_no_results_suggests_loosening_filters(client):
     html = page(client, "/?q=首违不罚&mode=lexical&year=2021")
-    assert "没有找到" in html and "去掉全部筛选条件" in html
+    assert "未找到" in html and "去掉全部筛选条件" in html
 
 
 def test_query_html_is_escaped(client):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -26,13 +27,24 @@ from pathlib import Path
 
 from kb.core.models import Passage, Report
 from kb.ingest.headings import starts_with_label
-from kb.ingest.orgs import ENDS_AS_ORG
+from kb.ingest.orgs import is_org_name
 from kb.ingest.parse import parse_report
 from kb.ingest.passages import HARD_MAX_CHARS
 from kb.ingest.readers import ReadError, read_document
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV_CORPUS = ROOT.parent / "shared" / "dev-corpus"
+
+
+def _find_dev_corpus() -> Path:
+    """$KB_SHARED/dev-corpus, <repo>/../shared/dev-corpus, or /work/shared/dev-corpus (a
+    worktree sits one level deeper than the main checkout)."""
+    for shared in (os.environ.get("KB_SHARED"), ROOT.parent / "shared", "/work/shared"):
+        if shared and (Path(shared) / "dev-corpus").is_dir():
+            return Path(shared) / "dev-corpus"
+    return ROOT.parent / "shared" / "dev-corpus"
+
+
+DEV_CORPUS = _find_dev_corpus()
 DOC_PATH = ROOT / "docs" / "dev-corpus-parse.md"
 
 # Years the dev corpus covers (shared/README.md); anything else is a misread year.
@@ -85,7 +97,7 @@ def check_report(report: Report) -> list[str]:
         problems.append(
             "发文机关未识别" + (f"（开头只称“{self_named.group(0)}”）" if self_named else "")
         )
-    elif not ENDS_AS_ORG.search(meta.org) or meta.org.startswith("在"):
+    elif not is_org_name(re.sub(r"[（(][^）)]*[）)]$", "", meta.org)):
         problems.append(f"发文机关有误（{meta.org}）")
     elif _UNQUALIFIED_ORG.match(meta.org):
         problems.append(f"发文机关缺地名（{meta.org}）")
@@ -132,7 +144,11 @@ def load_urls(corpus: Path) -> dict[str, str]:
 
 
 def evaluate(corpus: Path = DEV_CORPUS) -> list[FileResult]:
-    """Read and parse every report opening, and check each one."""
+    """Read and parse every report opening, and check each one.
+
+    Each file's source URL (sources.jsonl) is given to the parser as a sidecar would give it
+    (``{"source_url": …}``), which is how `make eval` and users ingest such pages.
+    """
     urls = load_urls(corpus)
     results = []
     for path in sorted((corpus / "reports").glob("*.txt")):
@@ -142,10 +158,178 @@ def evaluate(corpus: Path = DEV_CORPUS) -> list[FileResult]:
         except ReadError as e:
             res.read_error = str(e)
         else:
-            res.report = parse_report(raw, path.name, content_hash="")
+            overrides = {"source_url": res.url} if res.url else None
+            res.report = parse_report(raw, path.name, content_hash="", overrides=overrides)
             res.problems = check_report(res.report)
         results.append(res)
     return results
+
+
+# --- field accuracy against the hand-judged gold file (tests/data/) ------------------------------
+
+GOLD_PATH = ROOT / "tests" / "data" / "dev_corpus_gold.jsonl"
+GOLD_FIELDS = ("org", "title", "year", "province", "city", "county", "level", "dept_kind")
+# The bars of issue 14: where the text or URL states a field, share of reports right.
+BARS = {"org": 0.95, "year": 0.95, "province": 0.95}
+DEFAULT_BAR = 0.90
+
+
+def load_gold(path: Path = GOLD_PATH) -> dict[str, dict]:
+    """File name → gold record."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return {r["file"]: r for r in rows}
+
+
+def _same(a: object, b: object) -> bool:
+    """Values compared as a reader would: bracket width and whitespace do not matter."""
+    if isinstance(a, str) and isinstance(b, str):
+
+        def norm(x: str) -> str:
+            return re.sub(r"\s+", "", x).replace("（", "(").replace("）", ")")
+
+        return norm(a) == norm(b)
+    return a == b
+
+
+@dataclass
+class FieldScore:
+    field: str
+    stated: int = 0  # the gold has a value (text or URL states it)
+    right: int = 0
+    wrong: int = 0  # a different value
+    missing: int = 0  # kb has none
+    invented: int = 0  # the gold is null (nothing states it) but kb has a value
+    by_evidence: Counter = field(default_factory=Counter)  # "text"/"url" → (stated, right)
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / max(self.stated, 1)
+
+    @property
+    def bar(self) -> float:
+        return BARS.get(self.field, DEFAULT_BAR)
+
+
+def score_fields(metas: dict[str, object], gold: dict[str, dict]) -> list[FieldScore]:
+    """Per field: how often kb's value equals the gold value where the gold states one."""
+    scores = {f: FieldScore(f) for f in GOLD_FIELDS}
+    for name, rec in gold.items():
+        meta = metas.get(name)
+        for f, sc in scores.items():
+            want, got = rec[f], getattr(meta, f, None) if meta is not None else None
+            if want is None:
+                sc.invented += got is not None
+                if got is not None:
+                    sc.misses.append(f"{name}: {got}（应为空）")
+                continue
+            ev = rec["evidence"].get(f, "text")
+            sc.stated += 1
+            sc.by_evidence[(ev, "stated")] += 1
+            if _same(got, want):
+                sc.right += 1
+                sc.by_evidence[(ev, "right")] += 1
+            else:
+                if got is None:
+                    sc.missing += 1
+                else:
+                    sc.wrong += 1
+                sc.misses.append(f"{name}: {got or '—'}（应为 {want}）")
+    return list(scores.values())
+
+
+@dataclass
+class UrlScore:
+    """How the domain table does on the dev corpus's source URLs (kb.ingest.domains)."""
+
+    urls: int = 0
+    gov: int = 0
+    with_region: int = 0  # the gold has a place for the report
+    has_candidates: int = 0
+    contains_gold: int = 0  # the most specific gold place is among the candidates
+    only_gold: int = 0  # ... and the only one
+    picks: Counter = field(default_factory=Counter)  # (variant, outcome) → reports
+
+
+def score_urls(results: list[FileResult], gold: dict[str, dict]) -> UrlScore:
+    """For every URL: its candidates, and what the text tie-break picks — with the text's place
+    names only, and with the issuer's level as the text gives it (县委、县政府 → 县)."""
+    from kb.ingest.domains import url_evidence
+    from kb.ingest.regions import RegionMatch, pick_url_region
+
+    sc = UrlScore()
+    for r in results:
+        rec = gold.get(r.name)
+        if rec is None or r.report is None:
+            continue
+        ev = url_evidence(rec["url"])
+        sc.urls += 1
+        sc.gov += bool(ev and ev.gov)
+        chain = [rec[f] for f in ("county", "city", "province") if rec[f]]
+        if not chain or ev is None:
+            continue
+        sc.with_region += 1
+        names = {_region_name(c) for c in ev.codes}
+        sc.has_candidates += bool(names)
+        sc.contains_gold += chain[0] in names
+        sc.only_gold += names == {chain[0]}
+        meta = r.report.meta
+        level = meta.level if meta.provenance.get("level") not in ("url", None) else None
+        for variant, hint in (("地名", None), ("地名+层级", level)):
+            pick = pick_url_region(ev, r.report.text, RegionMatch(None, None, None, None), hint)
+            got = pick and (pick.match.county or pick.match.city or pick.match.province)
+            outcome = (
+                "无结果" if not got else "正确" if got == chain[0] else
+                "偏粗（上级地区）" if got in chain else "错误"
+            )  # fmt: skip
+            sc.picks[(variant, outcome)] += 1
+    return sc
+
+
+def _region_name(code: str) -> str:
+    from kb.ingest.regions import _gazetteer
+
+    return _gazetteer().units[code].name
+
+
+def url_lines(sc: UrlScore) -> list[str]:
+    n = max(sc.with_region, 1)
+    rows = [
+        ("有候选地区", sc.has_candidates),
+        ("候选中含正确地区", sc.contains_gold),
+        ("正确地区是唯一候选", sc.only_gold),
+    ]
+    rows += [
+        (f"按正文{variant}选定：{outcome}", sc.picks[(variant, outcome)])
+        for variant in ("地名", "地名+层级")
+        for outcome in ("正确", "偏粗（上级地区）", "错误", "无结果")
+    ]
+    return [
+        f"网址 {sc.urls} 个（gov.cn {sc.gov} 个），其中标准答案有地区的 {sc.with_region} 个。",
+        "",
+        "| 项目 | 报告数 | 占比 |",
+        "|---|--:|--:|",
+        *[f"| {label} | {k} | {k / n:.0%} |" for label, k in rows],
+    ]
+
+
+def accuracy_lines(scores: list[FieldScore]) -> list[str]:
+    """The accuracy table in Markdown."""
+    out = [
+        "| 字段 | 有依据 | 正确 | 准确率 | 要求 | 其中正文依据 | 其中网址依据 | 缺失 | 错误 | 无依据却给出 |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for sc in scores:
+
+        def part(ev: str, sc: FieldScore = sc) -> str:
+            n = sc.by_evidence[(ev, "stated")]
+            return f"{sc.by_evidence[(ev, 'right')]}/{n}" if n else "–"
+
+        out.append(
+            f"| {sc.field} | {sc.stated} | {sc.right} | {sc.accuracy:.1%} | ≥{sc.bar:.0%} | "
+            f"{part('text')} | {part('url')} | {sc.missing} | {sc.wrong} | {sc.invented} |"
+        )
+    return out
 
 
 def clean_share(results: list[FileResult]) -> float:

@@ -29,7 +29,7 @@ from kb.core.models import Passage, Report
 from kb.ingest.headings import starts_with_label
 from kb.ingest.orgs import is_org_name
 from kb.ingest.parse import parse_report
-from kb.ingest.passages import HARD_MAX_CHARS
+from kb.ingest.passages import HARD_MAX_CHARS, MIN_PASSAGE_CHARS
 from kb.ingest.readers import ReadError, read_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,8 +49,6 @@ DOC_PATH = ROOT / "docs" / "dev-corpus-parse.md"
 
 # Years the dev corpus covers (shared/README.md); anything else is a misread year.
 YEARS = range(2019, 2026)
-# A passage shorter than this (other than a file's truncated last one) is a fragment.
-MIN_PASSAGE_CHARS = 20
 _SENTENCE_END = re.compile(r"[。！？；：…!?;:][”’」』）)》】]*$")
 # An org that starts with a bare level word ("市应急管理局") is missing its place name.
 _UNQUALIFIED_ORG = re.compile(r"^[省市县区州]")
@@ -63,8 +61,8 @@ CLEAN_RULES = [
     "发文机关已识别，以机关名称结尾（局、厅、办……），且带地名（不是“市应急管理局”这样的简称）",
     "省份已识别",
     "至少识别出一个编号章节标题（一、/（一）/1.）",
-    f"每个段落不超过 {HARD_MAX_CHARS} 字；除文件最后一段（文本在此截断）外不少于 {MIN_PASSAGE_CHARS} 字",
-    "除文件最后一段外，每个段落都在句末（。！？；：…）或下一个标题之前结束，没有被从句子中间切断",
+    f"每个段落不超过 {HARD_MAX_CHARS} 字；不少于 {MIN_PASSAGE_CHARS} 字，除非它所在的章节只有这一句",
+    "每个段落都在句末（。！？；：…）或下一个标题之前结束；被文本结尾或长度上限截断的段落带有“节选”标记",
 ]
 
 
@@ -111,16 +109,20 @@ def check_report(report: Report) -> list[str]:
 
 def _passage_problems(report: Report) -> list[str]:
     problems = []
-    text_end = len(report.text.rstrip())
     for p in report.passages:
-        truncated_tail = p.end >= text_end  # the file was cut off here, not the passage
         if len(p.text) > HARD_MAX_CHARS:
             problems.append(f"段落过长（第 {p.position} 段 {len(p.text)} 字）")
-        elif len(p.text) < MIN_PASSAGE_CHARS and not truncated_tail:
+        elif len(p.text) < MIN_PASSAGE_CHARS and not _one_sentence_section(report, p):
             problems.append(f"段落过短（第 {p.position} 段：{p.text}）")
-        if not (truncated_tail or _SENTENCE_END.search(p.text) or _before_heading(report, p)):
+        if not (p.truncated or _SENTENCE_END.search(p.text) or _before_heading(report, p)):
             problems.append(f"段落在句中截断（第 {p.position} 段：…{p.text[-12:]}）")
     return problems
+
+
+def _one_sentence_section(report: Report, passage: Passage) -> bool:
+    """The passage is its section's only one, and that section is one sentence."""
+    same = [p for p in report.passages if p.heading_path == passage.heading_path]
+    return same == [passage] and len(re.findall(r"[。！？；]", passage.text.rstrip("。！？；"))) == 0
 
 
 def _before_heading(report: Report, passage: Passage) -> bool:

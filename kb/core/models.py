@@ -100,6 +100,9 @@ class Passage:
     text: str
     heading_path: list[str]
     section_kind: str
+    # Cut before its sentence ends (by the length cap or the end of the available text):
+    # shown with … and marked 节选 wherever it is quoted.
+    truncated: bool = False
 
 
 @dataclass

@@ -49,6 +49,9 @@ from kb.ingest.regions import (
 from kb.ingest.titles import byline_orgs, find_title
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
+# Places and departments are read from the report's head: a report names its own place long
+# before this, and scanning a 12 MB text for place names would take seconds for nothing.
+META_TEXT_CHARS = 30_000
 
 _YEAR = re.compile(r"(20\d\d)\s*年")
 # A paragraph opening with the year ("2023年，我局……"), possibly after a heading line.
@@ -331,7 +334,7 @@ def extract_metadata(
     for name, value in (overrides or {}).items():
         b.replace(name, value, "sidecar", HIGH)
     host = _HOST.search("\n".join(front))
-    fill_derived(b.meta, text, host.group(1) if host else None)
+    fill_derived(b.meta, text[:META_TEXT_CHARS], host.group(1) if host else None)
     return b.meta
 
 

@@ -122,7 +122,9 @@ def _passage_problems(report: Report) -> list[str]:
 def _one_sentence_section(report: Report, passage: Passage) -> bool:
     """The passage is its section's only one, and that section is one sentence."""
     same = [p for p in report.passages if p.heading_path == passage.heading_path]
-    return same == [passage] and len(re.findall(r"[。！？；]", passage.text.rstrip("。！？；"))) == 0
+    return (
+        same == [passage] and len(re.findall(r"[。！？；]", passage.text.rstrip("。！？；"))) == 0
+    )
 
 
 def _before_heading(report: Report, passage: Passage) -> bool:
@@ -367,6 +369,7 @@ def render(results: list[FileResult]) -> str:
         "",
         *[f"- {rule}" for rule in CLEAN_RULES],
         "",
+        *_gold_section(results),
         "## 未通过原因（按文件计）",
         "",
         "| 原因 | 文件数 |",
@@ -394,6 +397,33 @@ def render(results: list[FileResult]) -> str:
             cells = [m.year or "—", m.org or "—", m.province or "—", "；".join(r.problems)]
             out.append(f"| {_link(r)} | " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(out) + "\n"
+
+
+def _gold_section(results: list[FileResult]) -> list[str]:
+    """Field accuracy against tests/data/dev_corpus_gold.jsonl, and the domain table alone."""
+    if not GOLD_PATH.is_file():
+        return []
+    gold = load_gold()
+    scores = score_fields({r.name: r.report.meta for r in results if r.report}, gold)
+    missed = [f"- {sc.field}：{'；'.join(sc.misses)}" for sc in scores if sc.misses]
+    return [
+        "## 字段准确率（对照人工标注）",
+        "",
+        "标准答案：`tests/data/dev_corpus_gold.jsonl`（判定规则见 `tests/data/README.md`）。"
+        "每份报告按 `sources.jsonl` 的网址以元数据文件提供 `source_url`，与 `make eval` 和用户导入时相同。"
+        "“有依据”指正文或网址写明了该字段；准确率 = 正确 / 有依据。",
+        "",
+        *accuracy_lines(scores),
+        "",
+        *(["未答对的："] + missed + [""] if missed else []),
+        "## 网址作为地区依据（`kb/ingest/data/domains.tsv`）",
+        "",
+        "只看网址与正文的地名（不用正文已识别出的机关名称），所选地区与标准答案中最具体的地区（区县，"
+        "否则城市，否则省份）相比；“地名+层级”另用正文写明的机关层级（县委、县政府 → 县）在同名地区间取舍。",
+        "",
+        *url_lines(score_urls(results, gold)),
+        "",
+    ]
 
 
 def _cell(value: object) -> str:

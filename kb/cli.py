@@ -135,10 +135,12 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
     _print(
         f"“{resp.query.text}”：共 {resp.total} 条结果（{resp.request.mode}，{resp.took_ms:.0f} 毫秒）"
     )
+    from kb.render.citation import org_label
+
     for hit in resp.hits:
         d = hit.to_dict()
         head = [
-            d["org"] or d["title"] or d["report"],
+            org_label(d),
             str(d["year"] or "年度不详"),
             " ".join(filter(None, [d["province"], d["city"], d["county"]])),
             f"【{d['section_kind']}】",
@@ -147,7 +149,7 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
             "",
             f"[{d['rank']}] {' · '.join(filter(None, head))}",
             f"    {' > '.join(d['heading_path']) or '（前言）'}",
-            f"    {_marked(d['text'], hit.highlights)}",
+            f"    {_marked(d['text'], hit.highlights)}" + ("…（节选）" if d["truncated"] else ""),
             f"    —— {d['report']} 第 {d['start']}–{d['end']} 字"
             + (f"，另有 {len(d['duplicates'])} 处相近表述" if d["duplicates"] else ""),
         )

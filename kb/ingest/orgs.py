@@ -93,9 +93,15 @@ MAX_NAME_CHARS = 40
 SELF_REFERENCE = re.compile(r"我(分局|大队|支队|中心|街道|局|厅|办|委|镇|乡|区|县|市|院)")
 
 
+# A name is written in Chinese characters, with at most a bracketed alias.
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fff（）()]+")
+
+
 def is_org_name(name: str) -> bool:
     """True when ``name`` can be an issuing organisation's name as written."""
-    if not (3 <= len(name) <= MAX_NAME_CHARS) or _NOT_IN_NAME.search(name):
+    if not (3 <= len(name) <= MAX_NAME_CHARS) or not _NAME_CHARS.fullmatch(name):
+        return False
+    if _NOT_IN_NAME.search(name):
         return False
     if _NOT_AT_START.match(name):
         return False

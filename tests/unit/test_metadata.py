@@ -180,6 +180,33 @@ def test_header_fields(lines, expected):
     assert {k: fields.get(k) for k in expected} == expected
 
 
+def test_a_breadcrumb_ending_in_an_organisation_is_no_byline():
+    meta = _meta(
+        ">政府信息公开>部门信息>区市场监管局\n2023年度法治政府建设情况报告\n"
+        "发布日期：2024-01-20 信息来源：区市场监管局\n"
+        "2023年，区市场监管局在区委区政府的领导下，认真履行市场监管职责。"
+    )
+    assert meta.org is None  # 区市场监管局, and nothing says which 区
+    assert meta.title == "2023年度法治政府建设情况报告"
+    assert (meta.dept_kind, meta.level) == ("市场监管", "区")
+
+
+@pytest.mark.parametrize(
+    "opening, org, level",
+    [
+        ("关于2023年度法治政府建设情况的报告\n2023年，城关街道办事处在区委、区政府的正确领导下，"
+         "扎实推进法治建设。", "城关街道办事处", "乡镇"),
+        ("金牛区司法局2024年度法治政府建设工作报告\n来源：金牛区司法局 发布时间：2025-01-10\n"
+         "2024年，区司法局在区委、区政府的坚强领导下，充分发挥司法行政职能作用。", "金牛区司法局", "区"),
+        ("泸州市纳溪区人民政府\n2023年法治政府建设年度报告\n2023年，纳溪区深入学习贯彻习近平法治思想。",
+         "泸州市纳溪区人民政府", "区"),
+    ],
+)  # fmt: skip
+def test_levels_and_kinds_beyond_the_dev_corpus(opening, org, level):
+    meta = _meta(opening)
+    assert (meta.org, meta.level) == (org, level)
+
+
 def test_header_field_gives_the_fullest_form():
     meta = _meta(
         "龙岗区消防救援局2025年法治政府建设年度报告\n• 发布时间： 2026-01-22\n"

@@ -258,15 +258,17 @@ def _org_candidates(
             bare = re.match(r"^[\u4e00-\u9fff（）()]{2,20}?(?:局|厅|办公室|办|委员会|委)", title)
             if bare and is_org_name(bare.group(0)):
                 out.append((bare.group(0), "text", HIGH))
-    if whole(fields.get("发文机关")):
-        out.append((whole(fields.get("发文机关")), "header", HIGH))  # type: ignore[arg-type]
+    issuer = whole(fields.get("发文机关"))
+    if issuer:
+        out.append((issuer, "header", HIGH))
     out += [(b, "text", HIGH) for b in bylines]
-    for key in ("发布机构", "发布单位", "发文单位", "来源"):
-        name = whole(fields.get(key))
+    for value in (
+        *(fields.get(k) for k in ("发布机构", "发布单位", "发文单位", "来源")),
+        hints.get("org"),
+    ):
+        name = whole(value)
         if name:
             out.append((name, "header", MEDIUM))
-    if whole(hints.get("org")):
-        out.append((whole(hints.get("org")), "header", MEDIUM))  # type: ignore[arg-type]
     subject = subject_org(body_head)
     if subject:
         out.append((subject, "text", MEDIUM))

@@ -96,7 +96,7 @@ def test_markdown_keeps_query_names_text_and_links_inert():
     assert "检索条件：dept=&lt;u&gt;x&lt;/u&gt;" in md
     assert "### &lt;b&gt;甲县&lt;/b&gt;应急管理局（2024年度）" in md
     assert "> 执法力量“薄弱”。\n> &lt;script&gt;alert(1)&lt;/script&gt;" in md
-    assert "《&lt;i&gt;报告&lt;/i&gt;》" in md
+    assert "—— 引自：&lt;b&gt;甲县&lt;/b&gt;应急管理局. &lt;i&gt;报告&lt;/i&gt;[EB/OL]. [" in md
     assert not re.search(r"<(img|b|i|u|script)\b", md) and "javascript:" not in md
 
 

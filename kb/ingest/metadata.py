@@ -163,11 +163,14 @@ def subject_org(body_head: str) -> str | None:
     return None
 
 
-def _own_mentions(text: str, kind: str | None, ref: str | None, pick: UrlPick | None) -> list[str]:
+def _own_mentions(
+    text: str, kind: str | None, ref: str | None, pick: UrlPick | None, level: str | None = None
+) -> list[str]:
     """Organisation names the text uses for its own author, most frequent first: of the
-    report's department kind, naming a place (the URL's, when it names one), ending like the
-    report's self-reference (我局 → …局), and not in a supervisor's role (在/根据/按照 … 的
-    指导, 《……关于印发……的通知》)."""
+    report's department kind, naming a place (the URL's, when it names one), of the report's
+    own level when the text says it (县委、县政府 → a county's bureau, not 永州市应急管理局),
+    ending like the report's self-reference (我局 → …局), and not in a supervisor's role
+    (在/根据/按照 … 的指导, 《……关于印发……的通知》)."""
     if not kind:
         return []
     found: Counter[str] = Counter()
@@ -183,6 +186,8 @@ def _own_mentions(text: str, kind: str | None, ref: str | None, pick: UrlPick | 
             continue
         place = place_in(name)
         if place is None or (pick and not _same_place(place, pick)):
+            continue
+        if level and resolve_region(name).level not in (level, None):
             continue
         found[name] += 1
     ranked = sorted(found.items(), key=lambda kv: (kv[1], len(kv[0])), reverse=True)
@@ -501,7 +506,8 @@ def _name_unnamed_author(
     ref = m.group(1) if m else None
     if ref is None and (m := _IMPLIED_REF.search(head)):
         ref = next(g for g in m.groups() if g)
-    named = _own_mentions(text, kind, ref, pick)
+    level = b.meta.level if b.meta.provenance.get("level") == "derived" else None
+    named = _own_mentions(text, kind, ref, pick, level)
     if named:
         b.put("org", _fuller_form(named[0]), "text", MEDIUM)
         return

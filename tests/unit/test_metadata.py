@@ -269,6 +269,14 @@ def test_a_supervisors_notice_is_not_the_author():
     assert meta.org is None
 
 
+def test_a_superior_bureau_praising_the_author_is_not_the_author():
+    meta = _meta(
+        "2024年，在县委、县政府的坚强领导下，我局扎实推进应急管理法治建设，安全生产形势稳定。",
+        body=BODY + "永州市应急管理局对我局法治工作给予充分肯定。全县未发生较大生产安全事故。",
+    )
+    assert meta.org is None
+
+
 def test_bare_district_bureau_completed_from_the_text():
     meta = _meta(
         "2023年，区财政局在区委、区政府的坚强领导下，立足我区实际，扎实推进法治财政建设。",

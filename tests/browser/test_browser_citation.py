@@ -133,6 +133,8 @@ def test_copy_citation_in_the_report_view(page, site):
                if h["passage_id"] == pid)  # fmt: skip
     assert text == f"{hit['text']}\n{hit['citation']}"
     assert GBT7714.match(text.rsplit("\n", 1)[1])
+    ARTIFACTS.mkdir(exist_ok=True)
+    chosen.screenshot(path=str(ARTIFACTS / "copy-citation-report.png"))
 
 
 def test_an_excerpt_is_copied_with_an_ellipsis_and_exported_as_such(page, site):

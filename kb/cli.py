@@ -146,10 +146,12 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _print_hits(hits: list) -> None:
+    from kb.render.citation import org_label
+
     for hit in hits:
         d = hit.to_dict()
         head = [
-            d["org"] or d["title"] or d["report"],
+            org_label(d),
             str(d["year"] or "年度不详"),
             " ".join(filter(None, [d["province"], d["city"], d["county"]])),
             f"【{d['section_kind']}】",
@@ -158,7 +160,7 @@ def _print_hits(hits: list) -> None:
             "",
             f"[{d['rank']}] {' · '.join(filter(None, head))}",
             f"    {' > '.join(d['heading_path']) or '（前言）'}",
-            f"    {_marked(d['text'], hit.highlights)}",
+            f"    {_marked(d['text'], hit.highlights)}" + ("…（节选）" if d["truncated"] else ""),
             f"    —— {d['report']} 第 {d['start']}–{d['end']} 字"
             + (f"，另有 {len(d['duplicates'])} 处相近表述" if d["duplicates"] else ""),
         )
@@ -180,6 +182,14 @@ def _marked(text: str, spans: list[tuple[int, int]], width: int = 160) -> str:
 
 def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
     from indexer.builds import current_build, read_manifest
+    from kb.ingest.parse import PARSER_VERSION
+    from kb.ingest.quality import (
+        CONFIDENCE_LABELS,
+        FIELD_LABELS,
+        SOURCE_LABELS,
+        coverage_line,
+        weak_fields,
+    )
     from kb.store.corpus import CorpusStore
 
     if not cfg.store_path.is_file():
@@ -187,28 +197,39 @@ def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
     store = CorpusStore(cfg.store_path)
     try:
         rows = store.report_rows()
+        metas = {rid: meta for rid, _src, meta in store.report_metas()}
         kinds = store.section_kind_counts()
         total = store.passage_count()
         per_report = store.passage_counts()
+        parser_version = store.get_meta("parser_version")
     finally:
         store.close()
     build = current_build(cfg.data_path)
     manifest = read_manifest(build) if build and (build / "manifest.json").is_file() else None
+    stale = bool(rows) and parser_version != PARSER_VERSION
     # who wrote what, the report-level search fields (with the registry's labels), then the
     # rest of what a citation needs
     labels = {"title": "标题", "org": "发文机关"}
     labels |= {f.column: f.label for f in fields.FIELDS if f.of == "report"}
     for key, label in (("pub_date", "发布日期"), ("doc_number", "文号"), ("source_url", "来源")):
         labels.setdefault(key, label)
-    reports = [
-        {
-            "report": r["source"],
-            "passages": per_report.get(r["id"], 0),
-            **{k: r[k] for k in labels},
-            "warnings": json.loads(r["warnings_json"]),
-        }
-        for r in rows
-    ]
+    reports = []
+    for r in rows:
+        meta = metas[r["id"]]
+        unknown, low = weak_fields(meta)
+        reports.append(
+            {
+                "report": r["source"],
+                "passages": per_report.get(r["id"], 0),
+                **{k: r[k] for k in labels},
+                "provenance": meta.provenance,
+                "confidence": meta.confidence,
+                "unknown": unknown,
+                "low_confidence": low,
+                "warnings": json.loads(r["warnings_json"]),
+            }
+        )
+    review = [r for r in reports if r["unknown"] or r["low_confidence"]]
     if args.json:
         print(
             json.dumps(
@@ -217,6 +238,9 @@ def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
                     "passages": total,
                     "section_kinds": kinds,
                     "index": manifest,
+                    "parser_version": parser_version,
+                    "parser_outdated": stale,
+                    "needs_review": [r["report"] for r in review],
                     "per_report": reports,
                 },
                 ensure_ascii=False,
@@ -233,10 +257,44 @@ def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
         )
     else:
         _print("尚未建立索引：运行 `kb index`。")
+    if stale:
+        _print(
+            f"注意：语料库由旧版解析器（{parser_version or '1'}）导入，元数据来源与段落划分已更新；"
+            "请运行 `kb ingest` 重新解析，再运行 `kb index`。"
+        )
+    if rows:
+        _print(coverage_line(metas.values()))
+
+    def named(keys: list[str]) -> str:
+        return "、".join(FIELD_LABELS.get(k, k) for k in keys)
+
+    if review:
+        _print(
+            "",
+            f"需要核对的报告（{len(review)} 份：引用所需字段未识别或可信度低；"
+            "可在报告旁放一个 NAME.EXT.meta.json 元数据文件补正）：",
+        )
+        for r in review:
+            parts = [f"未识别 {named(r['unknown'])}"] if r["unknown"] else []
+            parts += [
+                f"{FIELD_LABELS.get(k, k)}（{SOURCE_LABELS.get(r['provenance'].get(k, ''), '?')}，"
+                f"可信度低）：{r[k]}"
+                for k in r["low_confidence"]
+            ]
+            _print(f"  {r['report']}：{'；'.join(parts)}")
     for r in reports:
         _print("", f"■ {r['report']}（{r['passages']} 个段落）")
         for key, label in labels.items():
-            _print(f"    {label}：{r[key] if r[key] not in (None, '') else '—'}")
+            value = r[key] if r[key] not in (None, "") else "—"
+            source = r["provenance"].get(key)
+            note = ""
+            if source and value != "—":
+                note = f"（{SOURCE_LABELS.get(source, source)}"
+                conf = r["confidence"].get(key)
+                note += (
+                    f"，可信度{CONFIDENCE_LABELS[conf]}）" if conf in CONFIDENCE_LABELS else "）"
+                )
+            _print(f"    {label}：{value}{note}")
         for w in r["warnings"]:
             _print(f"    注意：{w}")
     return EXIT_OK

@@ -13,6 +13,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from kb.core.models import SECTION_KINDS
+from kb.render import citation as citations
 from kb.render.citation import http_url as safe_url
 from kb.search.facets import labels as facet_labels
 from web import url_builder
@@ -52,6 +53,30 @@ def region(meta: Mapping[str, Any]) -> str:
     return " ".join(names)
 
 
+def _fields(obj: Any) -> Mapping[str, Any]:
+    """A hit's JSON, a report's metadata or a collection snapshot, as a mapping."""
+    if isinstance(obj, Mapping):
+        return obj
+    return {k: getattr(obj, k, None) for k in ("org", "title", "pub_date", "source_url",
+                                                "text", "truncated", "citation")}  # fmt: skip
+
+
+def org_label(obj: Any) -> str:
+    """The organisation to show: （发文机关未识别） when unknown, never a file name."""
+    return citations.org_label(_fields(obj))
+
+
+def quoted_text(text: str, truncated: bool) -> str:
+    """A passage as quoted: with … where it was cut before its sentence ended."""
+    return citations.quoted_text(text, bool(truncated))
+
+
+def clipboard_text(obj: Any, **extra: Any) -> str:
+    """What 复制引用 copies: the passage (… where cut), a line break, its GB/T 7714 citation
+    (the hit's own ``citation`` when it has one, so the page copies exactly the JSON's)."""
+    return citations.clipboard_text({**_fields(obj), **extra})
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         urls=url_builder,
@@ -62,4 +87,8 @@ def register(app: Flask) -> None:
         section_class=SECTION_CLASS,
         mode_labels=MODE_LABELS,
         section_kinds=SECTION_KINDS,
+        org_label=org_label,
+        quoted_text=quoted_text,
+        clipboard_text=clipboard_text,
+        unknown_org=citations.UNKNOWN_ORG,
     )

@@ -591,7 +591,9 @@ class WhooshIndex(LexicalIndex):
         self, q: TermQuery, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, int]:
         """(scores, rows, number of matching passages) for the k best matches, best first."""
-        if q.is_empty() or k <= 0:
+        if q.is_empty() or k <= 0 or (allowed is not None and not allowed.any()):
+            # Nothing passes the filters. (Whoosh takes an empty filter set for no filter at
+            # all, so the matcher path would otherwise rank every passage.)
             return np.zeros(0, np.float32), np.zeros(0, np.int64), 0
         if self.scorer == "fast":
             return self._fast_search(q, k, allowed)

@@ -35,18 +35,26 @@ class Field:
     aliases: dict[str, str] = field(default_factory=dict)  # short forms of choices
     suffix: str = ""  # an optional suffix users may type (县级 → 县)
     help: str = ""  # CLI help text
+    # Describes the issuing organisation: a report without a value is counted (and can be
+    # filtered) as UNKNOWN, so facets add up to the whole corpus (issue 14).
+    unknown_bucket: bool = False
+
+
+# The facet value and filter value of a report whose organisation-related field is unknown.
+UNKNOWN = "未识别"
 
 
 FIELDS: tuple[Field, ...] = (
     Field("year", "year", "年度", match="year", facet=True, trend=True,
           help="年度，如 2023 或 2022-2024"),
-    Field("province", "province", "省份", match="place", facet=True, trend=True),
-    Field("city", "city", "城市", match="place", facet=True),
+    Field("province", "province", "省份", match="place", facet=True, trend=True,
+          unknown_bucket=True),
+    Field("city", "city", "城市", match="place", facet=True, unknown_bucket=True),
     Field("county", "county", "区县", match="place"),
     Field("dept", "dept_kind", "部门类别", match="dept", facet=True, trend=True,
-          help="部门类别，如 应急管理"),
+          help="部门类别，如 应急管理（未识别：没有部门类别的报告）", unknown_bucket=True),
     Field("level", "level", "行政层级", match="choice", facet=True, choices=LEVELS, suffix="级",
-          help="行政层级：" + "/".join(LEVELS)),
+          help="行政层级：" + "/".join(LEVELS) + "（未识别：没有层级的报告）", unknown_bucket=True),
     Field("section", "section_kind", "章节类型", of="passage", match="choice", facet=True,
           choices=SECTION_KINDS, help="章节类型，如 存在问题",
           aliases={"举措": "主要举措和成效", "成效": "主要举措和成效", "问题": "存在问题",

@@ -21,6 +21,15 @@ SECTION_KINDS: tuple[str, ...] = (
 # Administrative levels of the issuing organisation.
 LEVELS: tuple[str, ...] = ("省", "市", "县", "区", "乡镇")
 
+# Where a metadata field came from, most trusted first: the operator's sidecar file, the page's
+# own metadata (portal header fields, HTML <meta>, DOCX properties), the report's text, a
+# value worked out from other fields (a region from the organisation's name), the source URL.
+SOURCES: tuple[str, ...] = ("sidecar", "header", "text", "derived", "url")
+# How sure kb is of a field. "low" is a guess worth checking before it is cited.
+CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
+# The fields a citation needs; `kb stats` lists reports where one is unknown or uncertain.
+CITATION_FIELDS: tuple[str, ...] = ("org", "title", "year", "province")
+
 
 @dataclass
 class ReportMeta:
@@ -37,12 +46,13 @@ class ReportMeta:
     pub_date: str | None = None  # ISO date, YYYY-MM-DD
     doc_number: str | None = None  # 文号, e.g. 荔应急〔2024〕9号
     source_url: str | None = None
-    # Where each field came from: "text", "sidecar", "html", "derived", ...
+    # Where each field came from (one of SOURCES) and how sure kb is of it (one of CONFIDENCES).
     provenance: dict[str, str] = field(default_factory=dict)
+    confidence: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def field_names(cls) -> list[str]:
-        return [f.name for f in fields(cls) if f.name != "provenance"]
+        return [f.name for f in fields(cls) if f.name not in ("provenance", "confidence")]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,6 +100,9 @@ class Passage:
     text: str
     heading_path: list[str]
     section_kind: str
+    # Cut before its sentence ends (by the length cap or the end of the available text):
+    # shown with … and marked 节选 wherever it is quoted.
+    truncated: bool = False
 
 
 @dataclass

@@ -133,7 +133,7 @@ def _kind_in_name(name: str) -> str | None:
     return None
 
 
-def _kind_from_head(text: str) -> str | None:
+def kind_from_head(text: str) -> str | None:
     """The author named in the report's opening: title line or first sentence."""
     for m in _HEAD_PHRASE.finditer(text[:300]):
         kind = _kind_in_name(m.group(0))
@@ -142,7 +142,7 @@ def _kind_from_head(text: str) -> str | None:
     return None
 
 
-def _kind_from_keywords(text: str) -> str | None:
+def kind_from_keywords(text: str) -> str | None:
     """The subject area whose words clearly dominate the text."""
     counts = {kind: len(p.findall(text)) for kind, p in _TEXT_PATTERNS.items()}
     ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
@@ -163,4 +163,89 @@ def department_kind(org: str | None, text: str = "") -> str | None:
             return "其他"  # a real department, just not one of the listed kinds
     if not text:
         return None
-    return _kind_from_head(text) or _kind_from_keywords(text)
+    return kind_from_head(text) or kind_from_keywords(text)
+
+
+# The usual name of each kind of department below province level and, where it differs, at
+# province level (a province's 厅; a municipality's bureaus are 局 like a city's). Kinds whose
+# names vary too much to guess (消防救援 支队/大队, 城市管理, 税务, 人民政府) are absent: an
+# author known only as 我局 of such a kind stays unnamed.
+_USUAL_NAMES: dict[str, tuple[str, str]] = {
+    "应急管理": ("应急管理局", "应急管理厅"),
+    "人防/国防动员": ("国防动员办公室", "国防动员办公室"),
+    "司法": ("司法局", "司法厅"),
+    "市场监管": ("市场监督管理局", "市场监督管理局"),
+    "交通运输": ("交通运输局", "交通运输厅"),
+    "生态环境": ("生态环境局", "生态环境厅"),
+    "自然资源": ("自然资源局", "自然资源厅"),
+    "住房和城乡建设": ("住房和城乡建设局", "住房和城乡建设厅"),
+    "水利": ("水利局", "水利厅"),
+    "农业农村": ("农业农村局", "农业农村厅"),
+    "卫生健康": ("卫生健康委员会", "卫生健康委员会"),
+    "教育": ("教育局", "教育厅"),
+    "财政": ("财政局", "财政厅"),
+    "商务": ("商务局", "商务厅"),
+    "文化和旅游": ("文化和旅游局", "文化和旅游厅"),
+    "林业": ("林业局", "林业局"),
+    "发展改革": ("发展和改革委员会", "发展和改革委员会"),
+    "人力资源和社会保障": ("人力资源和社会保障局", "人力资源和社会保障厅"),
+    "民政": ("民政局", "民政厅"),
+    "审计": ("审计局", "审计厅"),
+    "统计": ("统计局", "统计局"),
+    "医疗保障": ("医疗保障局", "医疗保障局"),
+    "退役军人事务": ("退役军人事务局", "退役军人事务厅"),
+    "工业和信息化": ("工业和信息化局", "工业和信息化厅"),
+    "公安": ("公安局", "公安厅"),
+}
+# How a name ends for each way a report refers to its author (我局, 我厅, 我办, 我委).
+_REF_ENDS: dict[str, tuple[str, ...]] = {
+    "局": ("局",),
+    "厅": ("厅",),
+    "办": ("办公室", "办"),
+    "委": ("委员会", "委"),
+}
+
+
+def canonical_name(
+    kind: str | None, level: str | None, ref: str, written: str | None = None
+) -> str | None:
+    """The department's name to put after its place when the report calls itself 我局/我厅/我办:
+    the form the source names (资规局 in zgj.ningbo.gov.cn → 自然资源和规划局) if given, else the
+    usual name for its level; None when the kind has no usual name or it does not end the way
+    the report refers to itself (我委 is no 应急管理局)."""
+    ends = _REF_ENDS.get(ref)
+    if not kind or not ends:
+        return None
+    if written and written.endswith(ends) and department_kind(written) == kind:
+        return written
+    names = _USUAL_NAMES.get(kind)
+    if not names:
+        return None
+    name = names[1] if level == "省" and ref == "厅" else names[0]
+    return name if name.endswith(ends) else None
+
+
+# Standard abbreviations of department names and their official long forms.
+_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    ("应急局", "应急管理局"),
+    ("国动办", "国防动员办公室"),
+    ("人防办", "人民防空办公室"),
+    ("民防办", "民防办公室"),
+    ("住建局", "住房和城乡建设局"),
+    ("资规局", "自然资源和规划局"),
+    ("市场监管局", "市场监督管理局"),
+    ("人社局", "人力资源和社会保障局"),
+    ("发改委", "发展和改革委员会"),
+    ("卫健委", "卫生健康委员会"),
+    ("文旅局", "文化和旅游局"),
+    ("医保局", "医疗保障局"),
+    ("退役军人局", "退役军人事务局"),
+)
+
+
+def expand_abbreviation(org: str) -> str:
+    """xx应急局 → xx应急管理局, xx国动办 → xx国防动员办公室; anything else unchanged."""
+    for short, long in _ABBREVIATIONS:
+        if org.endswith(short) and not org.endswith(long):
+            return org[: -len(short)] + long
+    return org

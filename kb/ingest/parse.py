@@ -12,7 +12,9 @@ from kb.ingest.readers import RawDocument
 from kb.ingest.sections import build_sections
 
 # Bump when parsing changes so that `kb ingest` re-parses unchanged files.
-PARSER_VERSION = "1"
+# 2: organisation/title/place from portal layouts and the source URL, field provenance and
+#    confidence, whole passages (minimum and maximum length, truncated flag) — issue 14.
+PARSER_VERSION = "2"
 
 _REQUIRED = {"title": "标题", "org": "发文机关", "year": "年度"}
 

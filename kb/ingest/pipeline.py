@@ -19,6 +19,7 @@ from pathlib import Path
 from kb.core.models import ReportMeta
 from kb.core.progress import progress
 from kb.ingest.parse import PARSER_VERSION, parse_report
+from kb.ingest.quality import coverage_line
 from kb.ingest.readers import SUPPORTED_EXTENSIONS, ReadError, read_document
 from kb.store.corpus import CorpusStore
 
@@ -33,6 +34,7 @@ class IngestSummary:
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
+    coverage: str = ""  # one line: citation fields known across the store (kb.ingest.quality)
 
     @property
     def read(self) -> int:
@@ -47,6 +49,8 @@ class IngestSummary:
         out += [f"  跳过 {reason}" for _, reason in self.skipped]
         out += [f"  移除 {src}（文件已不在目录中）" for src in self.removed]
         out += [f"  注意 {src}：{msg}" for src, msg in self.warnings]
+        if self.coverage:
+            out.append(self.coverage)
         return out
 
 
@@ -175,4 +179,6 @@ def ingest(
     for source in sorted(set(known) - seen):
         store.delete_report(source)
         summary.removed.append(source)
+    store.set_meta("parser_version", PARSER_VERSION)
+    summary.coverage = coverage_line(meta for _id, _src, meta in store.report_metas())
     return summary

@@ -29,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from kb.ingest.orgs import ORG_SUFFIX
 
@@ -236,6 +237,10 @@ class _Gazetteer:
             if unit.parent:
                 self.children[unit.parent].append(unit.code)
         self.short_of = {u.name: u.short[0] for u in self.units.values() if u.short}
+        self.full_names: dict[str, tuple[str, ...]] = {}
+        for row in rows:
+            code, name, _parent, _kind, aliases, _short = row.split("\t")
+            self.full_names[code] = (name, *(a for a in aliases.split(",") if a))
 
     def ancestors(self, code: str) -> list[str]:
         """Codes above ``code``, nearest first."""
@@ -446,13 +451,40 @@ def _resolve_from_text(
     return gaz.match(city or province, level)
 
 
+# A branch of a department serving one county or district, named after the department:
+# 深圳市交通运输局龙岗管理局, xx市生态环境局yy分局 (yy written short, as 龙岗 for 龙岗区).
+_BRANCH = re.compile(
+    rf"{ORG_SUFFIX}(?P<place>[\u4e00-\u9fff]{{2,5}}?)(?:分局|管理局|大队|中队|管理所)$"
+)
+
+
+def _branch_unit(gaz: _Gazetteer, org: str, match: RegionMatch) -> RegionMatch | None:
+    """The county a branch serves, when its parent's region is known and has such a county."""
+    m = _BRANCH.search(org)
+    if not m or not match.city or match.county:
+        return None
+    place = m.group("place")
+    city = next((c for c, u in gaz.units.items() if u.name == match.city), None)
+    for code in gaz.children.get(city or "", []):
+        unit = gaz.units[code]
+        if unit.name == place or place in unit.short:
+            return gaz.match(code, _LEVEL_OF_KIND[unit.kind])
+    return None
+
+
 def resolve_region(org: str | None, text: str = "") -> RegionMatch:
     """Province, city, county and level of the organisation ``org``, helped by ``text``.
 
     Never raises on odd input; unknown or unclear parts come back as None.
     """
+    match = _resolve(org, text or "")
+    if org:
+        return _branch_unit(_gazetteer(), _normalise(org), match) or match
+    return match
+
+
+def _resolve(org: str | None, text: str) -> RegionMatch:
     gaz = _gazetteer()
-    text = text or ""
     if org:
         org_n = _normalise(org)
         hits = gaz.org_index.scan(org_n)
@@ -463,9 +495,97 @@ def resolve_region(org: str | None, text: str = "") -> RegionMatch:
         return _resolve_from_text(gaz, word, dept, text, _is_township(org_n))
     named = _named_org_in_head(gaz, text)
     if named:
-        return resolve_region(named, text)
+        return _resolve(named, text)
     word, dept = _subject_of(text)
     return _resolve_from_text(gaz, word, dept, text, False)
+
+
+def place_in(name: str) -> str | None:
+    """The last place an organisation's name names, as written (荔城区 in 莆田市荔城区应急管理局);
+    None for a name without a place (市应急管理局, 局党组)."""
+    name = _normalise(name)
+    hits = _gazetteer().org_index.scan(name)
+    return name[hits[-1].start : hits[-1].end] if hits else None
+
+
+def place_starts(text: str) -> list[int]:
+    """Offsets where a place the gazetteer knows is named in running text (where an
+    organisation's full name may begin)."""
+    return [hit.start for hit in _gazetteer().text_index.scan(text)]
+
+
+@dataclass(frozen=True)
+class UrlPick:
+    """The region a source URL names, as chosen by the report text, and how sure that is."""
+
+    code: str
+    match: RegionMatch
+    confidence: str  # "medium": the text names it or the spelling is unmistakable; else "low"
+
+
+def _mentions(gaz: _Gazetteer, code: str, text: str) -> tuple[int, int]:
+    """(full-name mentions, short-form-only mentions) of a unit in the text."""
+    unit = gaz.units[code]
+    fulls = [n for n in gaz.full_names.get(code, (unit.name,)) if len(n) >= 2]
+    full = sum(text.count(n) for n in fulls)
+    short = 0
+    for s in unit.short:
+        if len(s) >= 2:
+            short += text.count(s) - sum(text.count(n) for n in fulls if n.startswith(s))
+    return full, max(short, 0)
+
+
+def pick_url_region(
+    evidence: Any, text: str, known: RegionMatch, level_word: str | None
+) -> UrlPick | None:
+    """Choose among a URL's candidate regions (kb.ingest.domains.UrlEvidence) with the text.
+
+    Candidates that contradict what the text already settled (another province or city) are
+    dropped. The one the text names most often wins (full names before short forms: 东安县 in
+    the text beats 东安区); failing that, the only one of the level the organisation's name
+    gives (市应急管理局 → a city, not 朝阳县); failing that, the only candidate. Candidates from
+    a mirror site's path (/shanwei/) count only when the text names them.
+    """
+    gaz = _gazetteer()
+    cands = [c for c in evidence.candidates if c.code in gaz.units]
+    specific = [c for c in cands if c.specific]
+    cands = specific or cands
+
+    def consistent(code: str) -> bool:
+        m = gaz.match(code, None)
+        return not (
+            (known.province and m.province != known.province)
+            or (known.city and m.city and m.city != known.city)
+            or (known.county and m.county != known.county)
+        )
+
+    cands = [c for c in cands if consistent(c.code)]
+    scores = {c.code: _mentions(gaz, c.code, text) for c in cands}
+    unconfirmed_ok = evidence.gov
+    cands = [c for c in cands if (unconfirmed_ok and c.where == "host") or any(scores[c.code])]
+    if not cands:
+        return None
+    codes = list(dict.fromkeys(c.code for c in cands))
+    how = {c.code: c.how for c in cands}
+    ranked = sorted(codes, key=lambda c: scores[c], reverse=True)
+    pick, confidence = None, "low"
+    if any(scores[ranked[0]]) and (len(ranked) == 1 or scores[ranked[0]] > scores[ranked[1]]):
+        pick, confidence = ranked[0], "medium"
+    elif level_word and not any(scores[ranked[0]]):
+        kinds = _LEVEL_WORD_KINDS.get(level_word, ())
+        same = [c for c in codes if gaz.units[c].kind in kinds]
+        if len(same) == 1:
+            pick = same[0]
+    elif len(codes) == 1:
+        pick = codes[0]
+        confidence = "medium" if how[pick] in ("f", "n", "b") else "low"
+    if pick is None:
+        return None
+    kind = gaz.units[pick].kind
+    level = _LEVEL_OF_KIND[kind]
+    if level_word == "市" and kind == "municipality":
+        level = "省"
+    return UrlPick(pick, gaz.match(pick, level), confidence)
 
 
 def province_short(name: str) -> str:

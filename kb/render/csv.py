@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kb.core import fields
-from kb.render.citation import citation
+from kb.render.citation import EXCERPT, citation, org_label, quoted_text
 
 
 def columns() -> list[tuple[str, str]]:
@@ -25,7 +25,8 @@ def columns() -> list[tuple[str, str]]:
         ("title", "报告标题"),
         ("heading_path", "标题路径"),
         ("text", "段落原文"),
-        ("citation", "引用"),
+        ("excerpt", EXCERPT),
+        ("citation", "引用（GB/T 7714）"),
         ("report", "来源文件"),
         ("source_url", "原文链接"),
         ("passage_id", "段落编号"),
@@ -52,6 +53,13 @@ def to_csv(hits: Iterable[Mapping[str, Any]]) -> str:
     cols = columns()
     writer.writerow([label for _key, label in cols])
     for hit in hits:
-        row = {**hit, "citation": citation(hit)}
+        truncated = bool(hit.get("truncated"))
+        row = {
+            **hit,
+            "org": org_label(hit),
+            "text": quoted_text(str(hit.get("text") or ""), truncated),
+            "excerpt": "是" if truncated else "",
+            "citation": hit.get("citation") or citation(hit),
+        }
         writer.writerow([cell(row.get(key)) for key, _label in cols])
     return "\ufeff" + buf.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+from kb.render.citation import org_label, quoted_text
 from kb.render.markdown import md_line, md_text, quotation
 from kb.store.collections import OK, STATUS_NOTES, Collection, Item
 
@@ -17,15 +18,13 @@ def _stamp() -> str:
 def _heading(item: Item, number: int) -> str:
     s = item.snapshot
     year = f"（{s.year}年度）" if s.year else ""
-    return f"{number}. {s.org or s.report or '（未知机关）'}{year}"
+    return f"{number}. {org_label({'org': s.org})}{year}"
 
 
 def _cite_line(item: Item) -> str:
-    """The citation line of the Word handout, where text is text (Markdown escapes its own)."""
-    line = f"—— 引自：{item.citation()}"
-    if item.snapshot.source_url:
-        line += f"。原文：<{item.snapshot.source_url}>"
-    return line
+    """The citation line of the Word handout, where text is text (Markdown escapes its own);
+    a passage cut before its sentence ended is marked 节选."""
+    return f"—— {'节选自' if item.snapshot.truncated else '引自'}：{item.citation()}"
 
 
 def to_markdown(col: Collection) -> str:
@@ -40,7 +39,7 @@ def to_markdown(col: Collection) -> str:
         lines += [f"## {md_line(_heading(item, n))}", ""]
         if item.status != OK:
             lines += [f"（注：{STATUS_NOTES[item.status]}）", ""]
-        lines += quotation(item.snapshot.text, item.citation(), item.snapshot.source_url)
+        lines += quotation(item.snapshot.text, item.citation(), item.snapshot.truncated)
         if item.note:
             lines += [f"说明：{md_text(item.note)}", ""]
     if not col.items:
@@ -67,7 +66,7 @@ def to_docx(col: Collection) -> bytes:
         if item.status != OK:
             warn = doc.add_paragraph().add_run(f"注：{STATUS_NOTES[item.status]}")
             warn.font.color.rgb = RGBColor(0xB3, 0x26, 0x1E)
-        for part in item.snapshot.text.split("\n"):
+        for part in quoted_text(item.snapshot.text, item.snapshot.truncated).split("\n"):
             doc.add_paragraph(part, style="Quote")
         cite = doc.add_paragraph().add_run(_cite_line(item))
         cite.font.size = Pt(9.5)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from kb.render.citation import citation, http_url
+from kb.render.citation import citation, org_label, quoted_text
 
 if TYPE_CHECKING:
     from kb.tools.compare import Comparison
@@ -27,14 +27,19 @@ def md_line(text: str) -> str:
     return " ".join(md_text(text).splitlines())
 
 
-def quotation(text: str, cite: str, source_url: str | None) -> list[str]:
-    """A passage as a block quote, then its citation line (and an http(s) link to the source)."""
-    lines = [f"> {p}" if p else ">" for p in md_text(text).split("\n")]
-    line = f"—— 引自：{md_line(cite)}"
-    url = http_url(source_url)
-    if url:
-        line += f"。原文：<{url}>"
+def quotation(text: str, cite: str, truncated: bool = False) -> list[str]:
+    """A passage as a block quote, then its citation line (GB/T 7714, with the source URL).
+
+    A passage cut before its sentence ended ends with … and is marked 节选 (节选自：…)."""
+    quoted = quoted_text(text, truncated)
+    lines = [f"> {p}" if p else ">" for p in md_text(quoted).split("\n")]
+    line = f"—— {'节选自' if truncated else '引自'}：{md_line(cite)}"
     return [*lines, "", line, ""]
+
+
+def _hit_quotation(hit: Mapping[str, Any]) -> list[str]:
+    cite = str(hit.get("citation") or citation(hit))
+    return quotation(str(hit.get("text", "")), cite, bool(hit.get("truncated")))
 
 
 def to_markdown(hits: Iterable[Mapping[str, Any]], heading: str, conditions: str = "") -> str:
@@ -45,9 +50,9 @@ def to_markdown(hits: Iterable[Mapping[str, Any]], heading: str, conditions: str
     count = 0
     for hit in hits:
         count += 1
-        org = md_text(str(hit.get("org") or hit.get("report")))
+        org = md_line(org_label(hit))
         lines += [f"## {hit.get('rank', count)}. {org}", ""]
-        lines += quotation(str(hit.get("text", "")), citation(hit), hit.get("source_url"))
+        lines += _hit_quotation(hit)
     if not count:
         lines += ["（没有结果）", ""]
     return "\n".join(lines)
@@ -63,9 +68,9 @@ def comparison_markdown(comp: Comparison, conditions: str = "") -> str:
         lines += [f"## {group.section_kind}", ""]
         for hit in group.hits:
             year = f"（{hit['year']}年度）" if hit.get("year") else ""
-            org = md_line(str(hit.get("org") or hit.get("report")))
+            org = md_line(org_label(hit))
             lines += [f"### {org}{year}", ""]
-            lines += quotation(str(hit.get("text", "")), citation(hit), hit.get("source_url"))
+            lines += _hit_quotation(hit)
             if not hit.get("strong"):
                 lines += ["（注：该单位最相关的段落与检索词的相关度较低。）", ""]
     if not comp.groups:

@@ -15,19 +15,22 @@ import numpy as np
 
 from indexer.rows import RowTable
 from kb.core import fields
-from kb.core.fields import Field
+from kb.core.fields import UNKNOWN, Field
 
 UNITS = ("passages", "reports")
 
 
 def _order(f: Field, items: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Years newest first, fixed vocabularies in their natural order, the rest by count."""
+    """Years newest first, fixed vocabularies in their natural order, the rest by count;
+    未识别 always last."""
+    known = [kv for kv in items if kv[0] != UNKNOWN]
+    unknown = [kv for kv in items if kv[0] == UNKNOWN]
     if f.match == "year":
-        return sorted(items, key=lambda kv: kv[0], reverse=True)
+        return sorted(known, key=lambda kv: kv[0], reverse=True) + unknown
     if f.choices:
         pos = {v: i for i, v in enumerate(f.choices)}
-        return sorted(items, key=lambda kv: pos.get(kv[0], len(pos)))
-    return sorted(items, key=lambda kv: (-kv[1], kv[0]))
+        return sorted(known, key=lambda kv: pos.get(kv[0], len(pos))) + unknown
+    return sorted(known, key=lambda kv: (-kv[1], kv[0])) + unknown
 
 
 def counts(
@@ -35,8 +38,9 @@ def counts(
 ) -> dict[str, list[dict[str, Any]]]:
     """{facet: [{"value", "count"}, ...]} over the given rows (all rows when None).
 
-    Unknown values (no year, no city…) are left out: a bucket nobody can filter on only adds
-    noise to the page.
+    Unknown values of the fields that describe the issuing organisation (province, city, kind
+    of department, level) are counted as 未识别 — a report whose organisation kb could not
+    identify still counts, and the bucket can be filtered on. Unknown years stay out.
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}")
@@ -53,9 +57,9 @@ def counts(
             codes = pairs[0]
         values, n = np.unique(codes, return_counts=True)
         items = [
-            (str(v) if labels is None else labels[v], int(c))
+            (UNKNOWN if v == 0 else str(v) if labels is None else labels[v], int(c))
             for v, c in zip(values.tolist(), n.tolist(), strict=True)
-            if v != 0
+            if v != 0 or f.unknown_bucket
         ]
         out[f.name] = [{"value": v, "count": c} for v, c in _order(f, items)]
     return out

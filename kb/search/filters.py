@@ -19,7 +19,7 @@ import numpy as np
 from indexer.boilerplate import CONCRETE_MAX
 from indexer.rows import RowTable
 from kb.core import fields
-from kb.core.fields import Field
+from kb.core.fields import UNKNOWN, Field
 from kb.core.ids import as_report_id
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
@@ -93,6 +93,9 @@ def _normalise(f: Field, vals: tuple[str, ...]) -> tuple[str, ...]:
     if f.match == "choice":
         out = []
         for v in vals:
+            if v == UNKNOWN and f.unknown_bucket:
+                out.append(v)
+                continue
             choice = f.aliases.get(v, v.removesuffix(f.suffix) if f.suffix else v)
             if choice not in f.choices:
                 raise FilterError(f.name, f"{v!r} 不是{f.label}（可选：{'、'.join(f.choices)}）")
@@ -186,6 +189,8 @@ class Filters:
             f = fields.by_name(name)
             assert f is not None
             codes = [i for i, v in enumerate(rows.vocab[f.column]) if v and _matches(f, v, wanted)]
+            if f.unknown_bucket and UNKNOWN in wanted:
+                codes.append(0)  # reports without a value: the 未识别 bucket
             mask &= np.isin(rows.codes[f.column], codes)
         if self.concrete:
             mask &= rows.boilerplate < CONCRETE_MAX

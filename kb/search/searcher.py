@@ -25,6 +25,7 @@ from indexer.rows import RowTable
 from kb.core.config import Config, ConfigError
 from kb.core.ids import as_report_id
 from kb.core.models import Passage, Report, ReportMeta
+from kb.render.citation import citation
 from kb.search import dedupe, facets, fusion, highlight
 from kb.search.filters import Filters
 from kb.search.query import AnalyzedQuery, analyze, squash
@@ -117,7 +118,7 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         p, m = self.passage, self.meta
-        return {
+        out = {
             "rank": self.rank,
             "passage_id": p.id,
             "report_id": p.report_id,
@@ -142,7 +143,10 @@ class Hit:
             "highlights": [list(s) for s in self.highlights],
             "boilerplate": round(self.boilerplate, 3),
             "duplicates": self.duplicates,
+            "truncated": p.truncated,  # cut before its sentence ends: quote it as 节选
         }
+        out["citation"] = citation(out)  # GB/T 7714, cited today (what 复制引用 copies)
+        return out
 
 
 @dataclass

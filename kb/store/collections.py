@@ -31,7 +31,9 @@ from kb.store.sqlite import Database
 FILE_NAME = "collections.sqlite"
 NAME_MAX = 60
 NOTE_MAX = 500
-SCHEMA_VERSION = "1"
+# 2: items.pub_date and items.truncated, for GB/T 7714 citations and 节选 marks (issue 14);
+# a version-1 file gains the columns when opened (items saved before have no publication date).
+SCHEMA_VERSION = "2"
 # Row ids SQLite can hold (INTEGER PRIMARY KEY is a signed 64-bit rowid, assigned from 1 up).
 ID_MAX = 2**63 - 1
 
@@ -61,11 +63,16 @@ CREATE TABLE IF NOT EXISTS items (
     report TEXT,
     region TEXT,
     added TEXT NOT NULL,
+    pub_date TEXT,
+    truncated INTEGER NOT NULL DEFAULT 0,
     UNIQUE (collection_id, position),
     UNIQUE (collection_id, passage_id)
 );
 CREATE INDEX IF NOT EXISTS items_collection ON items(collection_id, position);
 """
+
+# Columns added since schema version 1, with their definitions (see _upgrade).
+_ADDED_COLUMNS = {"pub_date": "TEXT", "truncated": "INTEGER NOT NULL DEFAULT 0"}
 
 # Item status against the current corpus.
 OK, CHANGED, MISSING = "ok", "changed", "missing"
@@ -166,6 +173,8 @@ class Snapshot:
     doc_number: str | None = None
     report: str | None = None  # source file name
     region: str | None = None
+    pub_date: str | None = None  # the report's publication date, for the citation
+    truncated: bool = False  # the passage was cut before its sentence ended (节选)
 
 
 @dataclass
@@ -179,7 +188,8 @@ class Item:
     status: str = OK
 
     def citation(self) -> str:
-        return citation(asdict(self.snapshot))
+        """GB/T 7714, cited on the day the item was added to the collection."""
+        return citation(asdict(self.snapshot), cited=self.added)
 
     def to_dict(self) -> dict[str, Any]:
         s = self.snapshot
@@ -233,6 +243,8 @@ def _item(r: sqlite3.Row) -> Item:
         doc_number=r["doc_number"],
         report=r["report"],
         region=r["region"],
+        pub_date=r["pub_date"],
+        truncated=bool(r["truncated"]),
     )
     return Item(r["id"], r["collection_id"], r["position"], snap, r["note"], r["added"])
 
@@ -251,6 +263,21 @@ class CollectionStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.database = Database(self.path, _SCHEMA, SCHEMA_VERSION)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Add the columns a version-1 file lacks (in one transaction, once)."""
+        with self.database.read() as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(items)")}
+        missing = [c for c in _ADDED_COLUMNS if c not in columns]
+        if not missing:
+            return
+        with self.database.write() as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(items)")}
+            for name, ddl in _ADDED_COLUMNS.items():
+                if name not in columns:
+                    db.execute(f"ALTER TABLE items ADD COLUMN {name} {ddl}")
+            db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
 
     def close(self) -> None:
         self.database.close()
@@ -343,7 +370,8 @@ class CollectionStore:
             cur = db.execute(
                 "INSERT INTO items (collection_id, position, passage_id, report_id, saved_text, "
                 "note, org, year, title, section_kind, heading_path_json, source_url, doc_number, "
-                "report, region, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "report, region, added, pub_date, truncated) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     cid,
                     position,
@@ -361,6 +389,8 @@ class CollectionStore:
                     snap.report,
                     snap.region,
                     now,
+                    snap.pub_date,
+                    int(snap.truncated),
                 ),
             )
             self._touch(db, cid)

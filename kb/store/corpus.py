@@ -20,7 +20,10 @@ from pathlib import Path
 from kb.core.models import Heading, Passage, Report, ReportMeta, Section
 from kb.store.sqlite import Database
 
-SCHEMA_VERSION = "1"
+# 2: passages.truncated (issue 14). A version-1 store is upgraded in place when opened (the
+# column is added, every passage unflagged) and keeps working; `kb ingest` re-parses its reports
+# because the parser version is part of every content hash, and `kb stats` says so meanwhile.
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -51,7 +54,8 @@ CREATE TABLE IF NOT EXISTS passages (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL,
     text TEXT NOT NULL,
     heading_path_json TEXT NOT NULL,
-    section_kind TEXT NOT NULL
+    section_kind TEXT NOT NULL,
+    truncated INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS passages_report ON passages(report_id, position);
 """
@@ -74,6 +78,29 @@ class CorpusStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.database = Database(self.path, _SCHEMA, SCHEMA_VERSION)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring a store written by an older kb to this schema, in one transaction."""
+        with self.database.read() as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
+        if "truncated" in columns:
+            return
+        with self.database.write() as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
+            if "truncated" not in columns:  # another process may have just done it
+                db.execute("ALTER TABLE passages ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0")
+            db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
+
+    def get_meta(self, key: str) -> str | None:
+        """A value of the store's own meta table (schema_version, parser_version)."""
+        with self.database.read() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
         self.database.close()
@@ -109,7 +136,8 @@ class CorpusStore:
                 [_section_row(report.id, i, s) for i, s in enumerate(report.sections)],
             )
             db.executemany(
-                "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)",
+                'INSERT INTO passages (id, report_id, position, start, "end", text, '
+                "heading_path_json, section_kind, truncated) VALUES (?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         p.id,
@@ -120,6 +148,7 @@ class CorpusStore:
                         p.text,
                         json.dumps(p.heading_path, ensure_ascii=False),
                         p.section_kind,
+                        int(p.truncated),
                     )
                     for p in report.passages
                 ],
@@ -141,6 +170,15 @@ class CorpusStore:
         cols = ", ".join(["id", "source", "format", "warnings_json", *_META_COLUMNS])
         with self.database.read() as db:
             return db.execute(f"SELECT {cols} FROM reports ORDER BY source").fetchall()
+
+    def report_metas(self) -> list[tuple[str, str, ReportMeta]]:
+        """(id, source, metadata with provenance and confidence) of every report, by source."""
+        with self.database.read() as db:
+            rows = db.execute("SELECT id, source, meta_json FROM reports ORDER BY source")
+            return [
+                (r["id"], r["source"], ReportMeta.from_dict(json.loads(r["meta_json"])))
+                for r in rows
+            ]
 
     def get_report(self, report_id: str, with_passages: bool = True) -> Report | None:
         with self.database.read() as db:
@@ -276,4 +314,5 @@ def _row_passage(r: sqlite3.Row) -> Passage:
         text=r["text"],
         heading_path=json.loads(r["heading_path_json"]),
         section_kind=r["section_kind"],
+        truncated=bool(r["truncated"]),
     )

@@ -402,10 +402,11 @@ def test_csv_and_markdown_exports_hold_the_hits_on_the_page(page):
 
     name, text = download(page, "a.export-md")
     assert name.endswith(".md")
-    citations = [line for line in text.splitlines() if line.startswith("—— 引自：")]
+    citations = [ln for ln in text.splitlines() if ln.startswith(("—— 引自：", "—— 节选自："))]
     assert len(citations) == len(shown)
     for line, hit in zip(citations, shown, strict=True):
-        assert line.startswith(f"—— 引自：{hit['org']}，{year_of(hit)}年度")
+        cite = line.split("：", 1)[1]
+        assert cite.startswith(f"{hit['org']}. ") and "[EB/OL]. " in cite
 
 
 # -- escaping ----------------------------------------------------------------------------------

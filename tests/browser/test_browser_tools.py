@@ -177,8 +177,8 @@ def test_compare_lists_one_passage_per_seed_report(page, site, seed_searcher):
     name, path = fetch(page, page.locator("a.export-md"))
     assert name.endswith(".md")
     text = path.read_text(encoding="utf-8")
-    cites = [line for line in text.splitlines() if line.startswith("—— 引自：")]
-    assert [c.removeprefix("—— 引自：").split("，")[0] for c in cites] == orgs
+    cites = [ln for ln in text.splitlines() if ln.startswith(("—— 引自：", "—— 节选自："))]
+    assert [c.split("：", 1)[1].split(". ")[0] for c in cites] == orgs
 
 
 # -- case collections ----------------------------------------------------------------------------
@@ -227,8 +227,8 @@ def test_collection_built_from_hits_exports_markdown_and_docx(page):
     assert name.endswith(".md")
     md = path.read_text(encoding="utf-8")
     assert md.startswith("# 案例集：首违不罚案例")
-    md_cites = [line for line in md.splitlines() if line.startswith("—— 引自：")]
-    assert [line.split("。原文：")[0] for line in md_cites] == cites
+    md_cites = [line for line in md.splitlines() if line.startswith(("—— 引自：", "—— 节选自："))]
+    assert md_cites == cites
     assert "说明：首违不罚清单的做法" in md and "说明：柔性执法的后续安排" in md
 
     name, path = fetch(page, page.locator("a.export-docx"))
@@ -237,7 +237,7 @@ def test_collection_built_from_hits_exports_markdown_and_docx(page):
     text = "\n".join(paragraphs)
     assert "案例集：首违不罚案例" in paragraphs
     assert first_text in paragraphs and second_text in paragraphs
-    assert [p.split("。原文：")[0] for p in paragraphs if p.startswith("—— 引自：")] == cites
+    assert [p for p in paragraphs if p.startswith(("—— 引自：", "—— 节选自："))] == cites
     assert "说明：首违不罚清单的做法" in text and "说明：柔性执法的后续安排" in text
 
 

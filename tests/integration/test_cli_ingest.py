@@ -164,3 +164,70 @@ def test_data_dir_option_wins_over_environment(kb, tmp_path):
     r = kb("--data-dir", str(other), "ingest", str(CORPUS), "-q")
     assert r.code == 0 and (other / "corpus.sqlite").is_file()
     assert not Path(kb.data / "corpus.sqlite").exists()
+
+
+# --- field coverage and the reports to review (issue 14) ---------------------------------------
+
+
+def test_ingest_prints_one_line_of_field_coverage(kb):
+    r = kb("ingest", str(CORPUS), "-q")
+    lines = [ln for ln in r.out.splitlines() if ln.startswith("元数据覆盖")]
+    assert len(lines) == 1
+    line = lines[0]
+    assert "共 5 份" in line and "发文机关 5/5" in line and "年度 5/5" in line
+    assert "标题 2/5" in line  # three seeds have no title, and none is made up
+    assert "3 份报告有未识别或可信度低的字段" in line and "kb stats" in line
+
+
+def test_stats_lists_reports_with_unknown_or_uncertain_fields(kb):
+    kb("ingest", str(CORPUS), "-q")
+    r = kb("stats")
+    head, _, rest = r.out.partition("需要核对的报告（3 份")
+    assert rest, r.out
+    review = rest.split("\n\n")[0]
+    assert "001_90f9b6f397d6ec91.txt：未识别 标题" in review
+    assert S000 not in review  # every citation field known, with confidence
+    assert "发文机关：沅陵县应急管理局（正文，可信度高）" in r.out
+    assert "发文机关：岳阳市国防动员办公室（元数据文件，可信度高）" in r.out
+
+
+def test_stats_json_has_provenance_and_the_review_list(kb):
+    kb("ingest", str(CORPUS), "-q")
+    stats = json.loads(kb("stats", "--json").out)
+    by_source = {rep["report"]: rep for rep in stats["per_report"]}
+    assert by_source[S000]["provenance"]["pub_date"] == "header"
+    assert by_source[S000]["confidence"]["org"] == "high"
+    assert set(stats["needs_review"]) == {
+        rep["report"] for rep in stats["per_report"] if rep["unknown"] or rep["low_confidence"]
+    }
+    assert stats["parser_outdated"] is False
+
+
+def test_a_store_from_the_previous_parser_keeps_working_and_says_to_reingest(kb, tmp_path):
+    """A version-1 store (no passages.truncated) opens, is upgraded in place, still answers,
+    and `kb stats` tells the operator to re-run `kb ingest` (which re-parses every report of a
+    real old store: the parser version is part of each content hash)."""
+    import sqlite3
+
+    from kb.store.corpus import CorpusStore
+
+    kb("ingest", str(CORPUS), "-q")
+    path = kb.data / "corpus.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "ALTER TABLE passages DROP COLUMN truncated;"
+        "UPDATE meta SET value = '1' WHERE key IN ('schema_version', 'parser_version');"
+    )
+    db.close()
+    store = CorpusStore(path)
+    try:
+        assert store.get_meta("schema_version") == "2"
+        assert store.passage_count() > 0
+        some = store.get_passages(list(store.passage_ids())[:3])
+        assert all(p.truncated is False for p in some.values())
+    finally:
+        store.close()
+    r = kb("stats")
+    assert r.code == 0 and "旧版解析器" in r.out and "kb ingest" in r.out
+    assert kb("ingest", str(CORPUS), "-q").code == 0
+    assert "旧版解析器" not in kb("stats").out

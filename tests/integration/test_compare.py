@@ -72,8 +72,11 @@ def test_markdown_quotes_each_organisation_with_a_citation():
     assert "检索条件：year=2024" in md and "## 存在问题" in md
     assert "### 甲县应急管理局（2024年度）" in md
     assert "> 执法力量薄弱。\n> 人少事多。" in md
-    assert "—— 引自：甲县应急管理局，2024年度，《甲县应急管理局2024年法治政府建设工作报告》" in md
-    assert "<http://example.gov.cn/a.html>" in md and "相关度较低" in md
+    assert (
+        "—— 引自：甲县应急管理局. 甲县应急管理局2024年法治政府建设工作报告[EB/OL]. " in md
+        and "http://example.gov.cn/a.html" in md
+    )
+    assert "相关度较低" in md
 
 
 def test_markdown_keeps_query_names_text_and_links_inert():
@@ -93,7 +96,7 @@ def test_markdown_keeps_query_names_text_and_links_inert():
     assert "检索条件：dept=&lt;u&gt;x&lt;/u&gt;" in md
     assert "### &lt;b&gt;甲县&lt;/b&gt;应急管理局（2024年度）" in md
     assert "> 执法力量“薄弱”。\n> &lt;script&gt;alert(1)&lt;/script&gt;" in md
-    assert "《&lt;i&gt;报告&lt;/i&gt;》" in md
+    assert "—— 引自：&lt;b&gt;甲县&lt;/b&gt;应急管理局. &lt;i&gt;报告&lt;/i&gt;[EB/OL]. [" in md
     assert not re.search(r"<(img|b|i|u|script)\b", md) and "javascript:" not in md
 
 
@@ -159,9 +162,9 @@ def test_markdown_export_has_one_citation_per_organisation(client):
     r = client.get("/compare.md?q=执法力量薄弱")
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/markdown; charset=utf-8"
     text = r.get_data(as_text=True)
-    cites = [line for line in text.splitlines() if line.startswith("—— 引自：")]
+    cites = [ln for ln in text.splitlines() if ln.startswith(("—— 引自：", "—— 节选自："))]
     hits = [h for g in api["groups"] for h in g["hits"]]
-    assert [c.split("，")[0].removeprefix("—— 引自：") for c in cites] == [h["org"] for h in hits]
+    assert [c.split("：", 1)[1] for c in cites] == [h["citation"] for h in hits]
 
 
 @pytest.mark.slow

@@ -88,11 +88,22 @@ def test_seed_metadata_field(seed_reports, source, field, expected):
     assert getattr(seed_reports[source].meta, field) == expected
 
 
-def test_titles_missing_from_the_text_are_derived_and_marked(seed_reports):
+def test_titles_missing_from_the_text_are_not_invented(seed_reports):
+    """A citation must not carry a title the report never had (issue 14): no
+    "{org}{year}年度法治政府建设情况报告" made up from other fields."""
     for source in (S001, S003, S004):
         meta = seed_reports[source].meta
-        assert meta.provenance["title"] == "derived"
-        assert str(meta.year) in meta.title and meta.org in meta.title
+        assert meta.title is None and "title" not in meta.provenance
+        assert "未能识别标题" in seed_reports[source].warnings
+
+
+def test_every_field_records_source_and_confidence(seed_reports):
+    for report in seed_reports.values():
+        meta = report.meta
+        for name in meta.field_names():
+            if getattr(meta, name) is not None:
+                assert meta.provenance[name] in ("sidecar", "header", "text", "derived", "url")
+                assert meta.confidence[name] in ("high", "medium", "low")
 
 
 def test_sidecar_override_is_recorded(seed_reports):

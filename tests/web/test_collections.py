@@ -234,12 +234,14 @@ def test_markdown_and_docx_handouts(store):
     assert md.startswith("# 案例集：执法力量案例")
     assert "## 1. 甲县应急管理局（2024年度）" in md
     assert "> 执法力量相对薄弱。\n> 人少事多。" in md
-    assert md.count("—— 引自：甲县应急管理局，2024年度，《甲县应急管理局2024年") == 2
+    assert (
+        md.count("—— 引自：甲县应急管理局. 甲县应急管理局2024年法治政府建设工作报告[EB/OL]. ") == 2
+    )
     assert "说明：说明一" in md and "原报告已更新" in md
     document = docx.Document(io.BytesIO(to_docx(col)))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "案例集：执法力量案例" in text and "人少事多。" in text and "说明一" in text
-    assert text.count("—— 引自：甲县应急管理局，2024年度") == 2
+    assert text.count("—— 引自：甲县应急管理局. 甲县应急管理局2024年") == 2
     quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
     assert quotes == ["执法力量相对薄弱。", "人少事多。", "第2段原文。"]
 
@@ -297,7 +299,7 @@ def test_api_round_trip(client, seed_pids):
     url = f"/api/collections/{cid}"
     a = send(client, "POST", f"{url}/items", {"passage_id": seed_pids[0], "note": "清单制度"}, 201)
     b = send(client, "POST", f"{url}/items", {"passage_id": seed_pids[1]}, 201)
-    assert a["org"] and a["year"] and a["saved_text"] and a["citation"].startswith(a["org"])
+    assert a["org"] and a["year"] and a["saved_text"] and a["citation"].startswith(f"{a['org']}. ")
     listed = send(client, "GET", "/api/collections")["collections"]
     assert [(c["name"], c["count"]) for c in listed] == [("首违不罚案例", 2)]
     got = send(client, "GET", url)
@@ -587,8 +589,9 @@ def test_exports(client, seed_pids):
     r = client.get(f"/collections/{cid}.md")
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/markdown; charset=utf-8"
     md = r.get_data(as_text=True)
-    assert [line for line in md.splitlines() if line.startswith("—— 引自：")] == [
-        f"—— 引自：{i['citation']}" + (f"。原文：<{i['source_url']}>" if i["source_url"] else "")
+    cites = [ln for ln in md.splitlines() if ln.startswith(("—— 引自：", "—— 节选自："))]
+    assert cites == [
+        f"—— {'节选自' if i['truncated'] else '引自'}：{i['citation'].replace('&', '&amp;')}"
         for i in items
     ]
     r = client.get(f"/collections/{cid}.docx")

@@ -250,5 +250,10 @@ def test_markdown_export_has_a_citation_per_passage(client):
     assert r.headers["Content-Type"] == "text/markdown; charset=utf-8"
     md = r.get_data(as_text=True)
     assert md.startswith("# 检索：首违不罚")
-    assert md.count("—— 引自：") == len(hits)
-    assert f"—— 引自：{hits[0]['org']}，{hits[0]['year']}年度，《{hits[0]['title']}》" in md
+    cites = [ln for ln in md.splitlines() if ln.startswith(("—— 引自：", "—— 节选自："))]
+    assert len(cites) == len(hits)
+    # the same GB/T 7714 citation as each hit's JSON (same day), cut passages marked 节选
+    for line, hit in zip(cites, hits, strict=True):
+        assert line == f"—— {'节选自' if hit['truncated'] else '引自'}：{hit['citation']}"
+        assert hit["citation"].startswith(f"{hit['org']}. ") if hit["org"] else True
+        assert "[EB/OL]. " in hit["citation"]

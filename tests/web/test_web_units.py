@@ -85,11 +85,12 @@ HIT = {
 
 
 def test_citation_line():
-    assert citations.citation(HIT) == (
-        "沅陵县应急管理局，2024年度，《沅陵县应急管理局2024年法治政府建设工作情况报告》，"
-        "主要举措和成效：一、主要举措／（二）严格执法"
+    assert citations.citation(HIT, cited="2025-03-01") == (
+        "沅陵县应急管理局. 沅陵县应急管理局2024年法治政府建设工作情况报告[EB/OL]. "
+        "[2025-03-01]. http://www.example.gov.cn/1.html"
     )
-    assert citations.citation({"report": "x.txt"}) == "x.txt，年度不详"
+    # nothing known but the file: no file name, no made-up organisation or title
+    assert citations.citation({"report": "x.txt"}, cited="2025-03-01") == "[EB/OL]. [2025-03-01]."
 
 
 def test_csv_has_bom_and_neutralises_formulas():
@@ -103,8 +104,8 @@ def test_csv_has_bom_and_neutralises_formulas():
 def test_markdown_quotes_every_line_and_cites():
     md = markdown.to_markdown([HIT], "检索：首违不罚", "year=2024")
     assert "> =HYPERLINK" in md and "> 第二段" in md
-    assert "—— 引自：沅陵县应急管理局，2024年度" in md
-    assert "原文：<http://www.example.gov.cn/1.html>" in md
+    assert "—— 引自：沅陵县应急管理局. 沅陵县应急管理局2024年法治政府建设工作情况报告[EB/OL]." in md
+    assert md.rstrip().endswith("http://www.example.gov.cn/1.html")
     assert "（没有结果）" in markdown.to_markdown([], "检索：x")
 
 
@@ -144,6 +145,26 @@ def rows() -> RowTable:
     )
 
 
+def test_the_unknown_bucket_is_a_filter():
+    from kb.search.filters import FilterError, Filters
+
+    t = rows()
+    assert Filters.from_params({"province": "未识别"}).mask(t).tolist() == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert Filters.from_params({"level": "未识别,县"}).mask(t).tolist() == [True, True, False, True]
+    assert Filters.from_params({"city": "怀化"}).mask(t).tolist() == [True, True, False, False]
+    try:
+        Filters.from_params({"section": "未识别"})  # passage-level: no such bucket
+    except FilterError as e:
+        assert "section" in str(e)
+    else:
+        raise AssertionError("section=未识别 should be refused")
+
+
 def test_facet_counts_passages_and_reports():
     t = rows()
     by_passage = facets.counts(t)
@@ -153,7 +174,15 @@ def test_facet_counts_passages_and_reports():
     assert by_report["province"] == [
         {"value": "广东省", "count": 1},
         {"value": "湖南省", "count": 1},
+        {"value": "未识别", "count": 1},  # r3: organisation-related, counted and last
+    ]
+    assert by_report["city"][-1] == {"value": "未识别", "count": 2}
+    assert by_report["level"] == [
+        {"value": "市", "count": 1},
+        {"value": "县", "count": 1},
+        {"value": "未识别", "count": 1},
     ]
     assert by_report["dept"] == [{"value": "应急管理", "count": 3}]
+    assert facets.counts(t, [3])["year"] == []  # an unknown year is no bucket
     assert facets.counts(t, [2])["year"] == [{"value": "2023", "count": 1}]
     assert facets.counts(t, [])["year"] == []

@@ -16,6 +16,43 @@
   // Centre the chosen passage of a report rather than pinning it under the header.
   var chosen = document.querySelector(".passage.selected");
   if (chosen) { chosen.scrollIntoView({ block: "center" }); }
+  // 复制引用: the passage and its GB/T 7714 citation (prepared by the server in data-copy) go
+  // to the clipboard, and the button says so. Without the async Clipboard API (an insecure
+  // origin), a selected textarea and execCommand("copy") do the same.
+  function copyByHand(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
+    document.body.removeChild(area);
+    return ok;
+  }
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest("button.copy-cite") : null;
+    if (!button) { return; }
+    var text = button.getAttribute("data-copy");
+    var status = button.parentNode.querySelector(".copy-status");
+    function show(ok) {
+      button.classList.toggle("copied", ok);
+      if (status) { status.textContent = ok ? "已复制段落和引用" : "复制失败，请选中文字手动复制"; }
+      window.clearTimeout(button.copyTimer);
+      button.copyTimer = window.setTimeout(function () {
+        button.classList.remove("copied");
+        if (status) { status.textContent = ""; }
+      }, 4000);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { show(true); },
+        function () { show(copyByHand(text)); });
+    } else {
+      show(copyByHand(text));
+    }
+  });
   // Filters start folded on a phone so results come first.
   if (window.matchMedia("(max-width: 760px)").matches) {
     document.querySelectorAll(".filters-box, .outline details").forEach(function (d) { d.open = false; });

@@ -68,6 +68,8 @@ def snapshot(raw: object) -> Snapshot:
         doc_number=meta.doc_number,
         report=source,
         region=region(meta.to_dict()) or None,
+        pub_date=meta.pub_date,
+        truncated=found.truncated,
     )
 
 

@@ -30,6 +30,7 @@ class Block:
     section_kind: str = ""
     selected: bool = False
     spans: list[tuple[int, int]] = field(default_factory=list)
+    truncated: bool = False  # a passage cut before its sentence ended (shown with …)
 
 
 def blocks(report: Report, selected: str | None, words: list[str]) -> list[Block]:
@@ -49,6 +50,7 @@ def blocks(report: Report, selected: str | None, words: list[str]) -> list[Block
             section_kind=p.section_kind,
             selected=p.id == selected,
             spans=highlight.spans(text[p.start : p.end], words) if p.id == selected else [],
+            truncated=p.truncated,
         )
         for p in report.passages
     ]
@@ -104,8 +106,7 @@ def page(report_id: str):
 
 
 def report_json(report: Report) -> dict[str, Any]:
-    meta = report.meta.to_dict()
-    meta.pop("provenance", None)
+    meta = report.meta.to_dict()  # with provenance and confidence of every field
     return {
         "id": report.id,
         "report": report.source,
@@ -131,6 +132,7 @@ def report_json(report: Report) -> dict[str, Any]:
                 "text": p.text,
                 "start": p.start,
                 "end": p.end,
+                "truncated": p.truncated,
             }
             for p in report.passages
         ],

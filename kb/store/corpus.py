@@ -69,11 +69,12 @@ class IndexedPassage:
 
 
 class CorpusStore:
-    """Read/write access to the corpus SQLite file."""
+    """Read/write access to the corpus SQLite file (read-only with ``readonly``: nothing is
+    written on open, and a write raises :class:`~kb.store.sqlite.NotWritable`)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, readonly: bool = False):
         self.path = Path(path)
-        self.database = Database(self.path, _SCHEMA, SCHEMA_VERSION)
+        self.database = Database(self.path, _SCHEMA, SCHEMA_VERSION, readonly=readonly)
 
     def close(self) -> None:
         self.database.close()

@@ -27,7 +27,7 @@ from tests.readers_factory import (
 MB = 1024 * 1024
 
 
-def docx_bomb(unpacked_bytes: int, chunk: bytes = b" " * MB) -> bytes:
+def docx_bomb(unpacked_bytes: int, chunk: bytes = b" " * MB, zip64: bool = True) -> bytes:
     """A real .docx whose word/document.xml is padded inside the XML to ``unpacked_bytes``.
 
     The padding is whitespace between the body's elements: well-formed XML that python-docx
@@ -42,7 +42,7 @@ def docx_bomb(unpacked_bytes: int, chunk: bytes = b" " * MB) -> bytes:
             if info.filename != "word/document.xml":
                 bomb.writestr(info, base.read(info))
                 continue
-            with bomb.open("word/document.xml", "w", force_zip64=True) as member:
+            with bomb.open("word/document.xml", "w", force_zip64=zip64) as member:
                 member.write(head + b"<w:body>")
                 left = unpacked_bytes - len(xml)
                 while left > 0:
@@ -50,6 +50,24 @@ def docx_bomb(unpacked_bytes: int, chunk: bytes = b" " * MB) -> bytes:
                     left -= len(chunk)
                 member.write(tail)
     return out.getvalue()
+
+
+def understate(package: bytes, member: str, size: int) -> bytes:
+    """The zip with ``member``'s uncompressed size set to ``size`` in its local header and in
+    the central directory (a lying directory; the data is unchanged). Not for zip64 entries."""
+    data = bytearray(package)
+    name = member.encode()
+    for signature, name_length_at, header_length, size_at in (
+        (b"PK\x03\x04", 26, 30, 22),  # local file header
+        (b"PK\x01\x02", 28, 46, 24),  # central directory entry
+    ):
+        at = 0
+        while (at := data.find(signature, at)) >= 0:
+            length = int.from_bytes(data[at + name_length_at : at + name_length_at + 2], "little")
+            if data[at + header_length : at + header_length + length] == name:
+                data[at + size_at : at + size_at + 4] = size.to_bytes(4, "little")
+            at += len(signature)
+    return bytes(data)
 
 
 def pdf_bomb(unpacked_bytes: int) -> bytes:

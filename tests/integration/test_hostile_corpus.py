@@ -174,6 +174,20 @@ def test_unreadable_subfolder_keeps_its_reports(corpus, real_permissions, tmp_pa
         store.close()
 
 
+def test_unreadable_corpus_folder_keeps_every_report(corpus, real_permissions, tmp_path):
+    data = tmp_path / "kbdata"
+    run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)
+    corpus.chmod(0)
+    try:
+        r = run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)
+    finally:
+        corpus.chmod(0o755)
+
+    assert r.returncode == 0, r
+    assert "移除 0 份" in r.stdout
+    assert "跳过 ./：文件夹无法读取（没有读取权限）；其中已导入的 3 份报告保留不变" in r.stdout
+
+
 def test_file_that_became_unreadable_keeps_its_report(corpus, real_permissions, tmp_path):
     data = tmp_path / "kbdata"
     run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)

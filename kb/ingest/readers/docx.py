@@ -80,7 +80,7 @@ def _check_package(path: Path, data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             members = package.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+    except Exception as exc:  # zipfile raises BadZipFile, NotImplementedError, ValueError, ...
         raise ReadError(path, _CORRUPT) from exc
     if len(members) > limits.MAX_PACKAGE_MEMBERS:
         raise ReadError(

@@ -41,6 +41,9 @@ _DECLARED_CHARSET = re.compile(
     re.IGNORECASE,
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Characters lxml refuses in element text (it keeps them when parsing, then raises when the
+# text is edited, e.g. by drop_tree); they are never content of a page.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 # Never content, wherever they are.
 _ALWAYS_DROP = (
@@ -190,7 +193,8 @@ def _parse(path: Path, text: str) -> lxml.html.HtmlElement:
         remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
     )
     try:
-        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text), parser=parser)
+        markup = _NOT_XML_TEXT.sub("", _XML_DECLARATION.sub("", text))
+        root = lxml.html.document_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ReadError(path, "网页无法解析（不是有效的 HTML）") from exc
     if any("Excessive depth" in entry.message for entry in parser.error_log):

@@ -89,6 +89,20 @@ def test_docx_whose_directory_understates_a_part_is_refused_not_inflated(tmp_pat
     assert "DOCX 文件已损坏" in reason
 
 
+def test_docx_with_a_highly_compressible_picture_is_still_read(tmp_path):
+    """A bitmap logo compresses hundreds of times too, but media parts are never parsed."""
+    out = io.BytesIO()
+    src = zipfile.ZipFile(io.BytesIO(docx_bytes(make_docx())))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("word/media/logo.bmp", b"BM" + bytes(6 * MB))
+
+    doc = read_document(write(tmp_path, "logo.docx", out.getvalue()))
+
+    assert doc.text.startswith("沅陵县应急管理局")
+
+
 def test_ordinary_docx_is_still_read(tmp_path):
     doc = read_document(write(tmp_path, "ok.docx", docx_bytes(make_docx())))
     assert doc.text.startswith("沅陵县应急管理局")

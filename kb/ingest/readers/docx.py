@@ -90,7 +90,9 @@ def _check_package(path: Path, data: bytes) -> None:
     for m in members:
         size = m.file_size
         total += size
-        if size > limits.MAX_XML_PART_BYTES and m.filename.lower().endswith((".xml", ".rels")):
+        if not m.filename.lower().endswith((".xml", ".rels")):
+            continue  # media and embedded objects are never parsed: only the total bounds them
+        if size > limits.MAX_XML_PART_BYTES:
             raise ReadError(
                 path,
                 f"DOCX 部件 {m.filename} 解压后有 {limits.human_size(size)}"

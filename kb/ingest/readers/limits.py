@@ -20,8 +20,9 @@ from kb.ingest.readers.base import ReadError
 MB = 1024 * 1024
 
 # Zip packages (.docx): an XML part python-docx or lxml parses, every part together, and the
-# compression ratio of any part above RATIO_MIN_BYTES (XML text compresses 5–30×; a bomb's
-# padding compresses 1000×).
+# compression ratio of an XML part above RATIO_MIN_BYTES (XML text compresses 5–30×; a bomb's
+# padding compresses 1000×). Media parts (a BMP logo compresses 300× too) are never parsed, so
+# only the package total bounds them.
 MAX_XML_PART_BYTES = 32 * MB
 MAX_PACKAGE_BYTES = 100 * MB
 MAX_PACKAGE_MEMBERS = 5000

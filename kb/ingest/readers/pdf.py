@@ -37,18 +37,18 @@ _BOMB = (
     "疑似压缩炸弹，已拒绝"
 )
 
-# pypdf's decoding limits, all set to ours (its defaults are 75 MB per stream).
+# pypdf's limits on what one stream may decode to, every filter set to ours (its defaults are
+# 75 MB). The declared /Length is bounded by the file size limit already, and images are never
+# decoded for text, so those limits stay as they are.
 _STREAM_LIMITS = {
     name: limits.MAX_PDF_STREAM_BYTES
     for name in (
-        "maximum_declared_stream_length",
         "array_based_stream_maximum_output_length",
         "jbig2_maximum_output_length",
         "lzw_maximum_output_length",
         "run_length_maximum_output_length",
         "zlib_maximum_output_length",
         "brotli_maximum_output_length",
-        "image_maximum_buffer_size",
     )
 }
 

@@ -18,7 +18,14 @@ import pytest
 
 from kb.ingest.readers import ReadError, limits, read_document
 from tests.hostile import MB, deep_html, docx_bomb, pdf_bomb, understate
-from tests.readers_factory import REPORT_TEXT, docx_bytes, gov_page, make_docx, make_pdf
+from tests.readers_factory import (
+    REPORT_BODY_HTML,
+    REPORT_TEXT,
+    docx_bytes,
+    gov_page,
+    make_docx,
+    make_pdf,
+)
 from tests.support import ROOT
 
 
@@ -54,14 +61,16 @@ def test_docx_bomb_is_refused_without_unpacking_it(tmp_path):
     path = write(tmp_path, "bomb.docx", docx_bomb(400 * MB))
     script = textwrap.dedent(
         f"""
-        import json, resource
+        import json
         from kb.ingest.readers import ReadError, read_document
         try:
             read_document({str(path)!r})
             outcome = "read"
         except ReadError as e:
             outcome = e.reason
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        # VmHWM: this process's peak RSS (ru_maxrss would include pytest's, kept across exec)
+        status = open("/proc/self/status").read()
+        peak = int(status.split("VmHWM:")[1].split()[0]) * 1024
         print(json.dumps({{"outcome": outcome, "peak": peak}}))
         """
     )
@@ -195,3 +204,9 @@ def test_html_deeper_than_the_parser_can_go_gives_the_real_reason(tmp_path):
 def test_pdf_text_of_an_ordinary_report_is_unchanged(tmp_path):
     doc = read_document(write(tmp_path, "r.pdf", make_pdf([REPORT_TEXT.splitlines()])))
     assert doc.text == REPORT_TEXT
+
+
+def test_html_meta_url_that_is_not_http_is_not_taken_as_the_source(tmp_path):
+    head = '<meta name="url" content="javascript:alert(1)">'
+    doc = read_document(write(tmp_path, "r.html", gov_page(REPORT_BODY_HTML, head=head)))
+    assert "source_url" not in doc.hints

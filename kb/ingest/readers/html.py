@@ -216,7 +216,7 @@ def _hints(root: lxml.html.HtmlElement, page_text: str) -> dict[str, str]:
         "pub_date": _iso_date(meta.get("pubdate") or meta.get("publishdate") or "")
         or _labelled_date(page_text),
         "org": meta.get("contentsource"),
-        "source_url": _canonical_url(root) or meta.get("url") or meta.get("og:url"),
+        "source_url": _canonical_url(root) or _web_url(meta.get("url") or meta.get("og:url")),
         "doc_number": _labelled_doc_number(page_text),
     }
     return {key: value for key, value in found.items() if value}
@@ -253,11 +253,15 @@ def _strip_site_name(title: str) -> str:
 def _canonical_url(root: lxml.html.HtmlElement) -> str | None:
     for link in root.iter("link"):
         href = (link.get("href") or "").strip()
-        if "canonical" in (link.get("rel") or "").lower() and href.startswith(
-            ("http://", "https://")
-        ):
+        if "canonical" in (link.get("rel") or "").lower() and _web_url(href):
             return href
     return None
+
+
+def _web_url(value: str | None) -> str | None:
+    """An http(s) address, else None: a page's meta tags may say ``javascript:…``."""
+    value = (value or "").strip()
+    return value if value.lower().startswith(("http://", "https://")) else None
 
 
 def _iso_date(value: str) -> str | None:

@@ -13,16 +13,9 @@ import shutil
 import subprocess
 import sys
 import zipfile
-import zlib
 from pathlib import Path
 
-from tests.readers_factory import (
-    REPORT_LINES,
-    _assemble,
-    _to_unicode_cmap,
-    docx_bytes,
-    make_docx,
-)
+from tests.readers_factory import REPORT_LINES, docx_bytes, make_docx, make_pdf
 
 MB = 1024 * 1024
 
@@ -71,48 +64,8 @@ def understate(package: bytes, member: str, size: int) -> bytes:
 
 
 def pdf_bomb(unpacked_bytes: int) -> bytes:
-    """A PDF with a real text layer whose content stream inflates to ``unpacked_bytes``.
-
-    The stream shows the report's lines, then a long run of newlines (whitespace between
-    content-stream operators is legal), compressed with /FlateDecode.
-    """
-    chars = sorted({ch for line in REPORT_LINES for ch in line})
-    code = {ch: i + 1 for i, ch in enumerate(chars)}
-    ops = "\n".join(
-        f"BT /F1 12 Tf 1 0 0 1 72 {800 - i * 20} Tm "
-        f"<{''.join(f'{code[ch]:04X}' for ch in line)}> Tj ET"
-        for i, line in enumerate(REPORT_LINES)
-    ).encode()
-    packer = zlib.compressobj(9)
-    packed = [packer.compress(ops)]
-    pad, left = b"\n" * MB, unpacked_bytes - len(ops)
-    while left > 0:
-        packed.append(packer.compress(pad[:left]))
-        left -= MB
-    packed.append(packer.flush())
-    content = b"".join(packed)
-    objects = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [7 0 R] /Count 1 >>",
-        3: b"<< /Type /Font /Subtype /Type0 /BaseFont /KbTest /Encoding /Identity-H "
-        b"/DescendantFonts [4 0 R] /ToUnicode 6 0 R >>",
-        4: b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /KbTest /CIDSystemInfo "
-        b"<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 5 0 R "
-        b"/DW 1000 /CIDToGIDMap /Identity >>",
-        5: b"<< /Type /FontDescriptor /FontName /KbTest /Flags 4 /FontBBox [0 -200 1000 900] "
-        b"/ItalicAngle 0 /Ascent 900 /Descent -200 /CapHeight 700 /StemV 80 >>",
-        6: _plain_stream(_to_unicode_cmap(chars, code)),
-        7: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 3 0 R >> >> /Contents 8 0 R >>",
-        8: f"<< /Length {len(content)} /Filter /FlateDecode >>\nstream\n".encode()
-        + content
-        + b"\nendstream",
-    }
-    return _assemble(objects)
-
-
-def _plain_stream(data: bytes) -> bytes:
-    return f"<< /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"
+    """A PDF with a real text layer whose content stream inflates to ``unpacked_bytes``."""
+    return make_pdf([REPORT_LINES], padding=unpacked_bytes)
 
 
 def deep_html(depth: int, body: str) -> str:

@@ -195,30 +195,18 @@ STRUCTURED = {
 # --- the tests ----------------------------------------------------------------------------------
 
 
+KINDS = {
+    "random": lambda ext: st.binary(max_size=4096),
+    "mutated": lambda ext: mutated(VALID[ext]),
+    "structured": lambda ext: STRUCTURED[ext],
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("ext", FORMATS)
-def test_random_bytes_never_crash_a_reader(folder, ext):
+def test_readers_never_crash(folder, ext, kind):
     @fuzz_settings()
-    @given(st.binary(max_size=4096))
-    def run(data: bytes) -> None:
-        check(folder, ext, data)
-
-    run()
-
-
-@pytest.mark.parametrize("ext", FORMATS)
-def test_mutated_valid_files_never_crash_a_reader(folder, ext):
-    @fuzz_settings()
-    @given(mutated(VALID[ext]))
-    def run(data: bytes) -> None:
-        check(folder, ext, data)
-
-    run()
-
-
-@pytest.mark.parametrize("ext", FORMATS)
-def test_structured_garbage_never_crashes_a_reader(folder, ext):
-    @fuzz_settings()
-    @given(STRUCTURED[ext])
+    @given(KINDS[kind](ext))
     def run(data: bytes) -> None:
         check(folder, ext, data)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,19 +42,30 @@ def stored(store: CorpusStore) -> dict[str, dict]:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = CorpusStore(tmp_path / "data" / "corpus.sqlite")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def corpus(tmp_path) -> Path:
     root = tmp_path / "corpus"
     write(root, "a.txt", REPORT_TEXT)
     write(root, "m.txt", OTHER_TEXT)
     write(root, "z.txt", THIRD_TEXT)  # sorted after the sidecar's report
     return root
+
+
+@contextmanager
+def unreadable(*paths: Path) -> Iterator[None]:
+    """chmod 000 for the duration, the modes restored afterwards."""
+    modes = [p.stat().st_mode for p in paths]
+    for p in paths:
+        p.chmod(0)
+    try:
+        yield
+    finally:
+        for p, mode in zip(paths, modes, strict=True):
+            p.chmod(mode)
+
+
+def kb_ingest(corpus: Path, work: Path):
+    """`kb ingest CORPUS` into work/kbdata, subject to file permissions."""
+    return run_kb_unprivileged(work / "kbdata", "ingest", str(corpus), "-q", cwd=work)
 
 
 @pytest.fixture(scope="module")
@@ -155,19 +168,15 @@ def test_good_sidecar_values_are_kept_as_given(corpus, store):
 
 def test_unreadable_subfolder_keeps_its_reports(corpus, real_permissions, tmp_path):
     write(corpus, "sub/s.txt", OTHER_TEXT.replace("荔城区", "城厢区"))
-    data = tmp_path / "kbdata"
-    first = run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)
+    first = kb_ingest(corpus, tmp_path)
     assert first.returncode == 0 and "新增 4 份" in first.stdout, first
-    (corpus / "sub").chmod(0)
-    try:
-        r = run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)
-    finally:
-        (corpus / "sub").chmod(0o755)
+    with unreadable(corpus / "sub"):
+        r = kb_ingest(corpus, tmp_path)
 
     assert r.returncode == 0, r
     assert "移除 0 份" in r.stdout and "文件已不在目录中" not in r.stdout
     assert "跳过 sub/：文件夹无法读取（没有读取权限）；其中已导入的 1 份报告保留不变" in r.stdout
-    store = CorpusStore(data / "corpus.sqlite", readonly=True)
+    store = CorpusStore(tmp_path / "kbdata" / "corpus.sqlite", readonly=True)
     try:
         assert "sub/s.txt" in stored(store)
     finally:
@@ -175,13 +184,9 @@ def test_unreadable_subfolder_keeps_its_reports(corpus, real_permissions, tmp_pa
 
 
 def test_unreadable_corpus_folder_keeps_every_report(corpus, real_permissions, tmp_path):
-    data = tmp_path / "kbdata"
-    run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)
-    corpus.chmod(0)
-    try:
-        r = run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)
-    finally:
-        corpus.chmod(0o755)
+    kb_ingest(corpus, tmp_path)
+    with unreadable(corpus):
+        r = kb_ingest(corpus, tmp_path)
 
     assert r.returncode == 0, r
     assert "移除 0 份" in r.stdout
@@ -189,16 +194,10 @@ def test_unreadable_corpus_folder_keeps_every_report(corpus, real_permissions, t
 
 
 def test_file_that_became_unreadable_keeps_its_report(corpus, real_permissions, tmp_path):
-    data = tmp_path / "kbdata"
-    run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)
+    kb_ingest(corpus, tmp_path)
     write(corpus, "new.txt", REPORT_TEXT.replace("2024", "2023"))
-    (corpus / "m.txt").chmod(0)
-    (corpus / "new.txt").chmod(0)
-    try:
-        r = run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)
-    finally:
-        (corpus / "m.txt").chmod(0o644)
-        (corpus / "new.txt").chmod(0o644)
+    with unreadable(corpus / "m.txt", corpus / "new.txt"):
+        r = kb_ingest(corpus, tmp_path)
 
     assert r.returncode == 0, r
     assert "跳过 m.txt：没有读取权限；已保留上次导入的版本" in r.stdout
@@ -208,20 +207,14 @@ def test_file_that_became_unreadable_keeps_its_report(corpus, real_permissions, 
 def test_unreadable_sidecar_skips_its_report_and_keeps_the_stored_one(
     corpus, real_permissions, tmp_path
 ):
-    data = tmp_path / "kbdata"
-    run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)
+    kb_ingest(corpus, tmp_path)
     sidecar = write(corpus, "m.txt.meta.json", '{"org": "另一个机关"}')
-    sidecar.chmod(0)
-    try:
-        r = run_kb_unprivileged(data, "ingest", str(corpus), "-q", cwd=tmp_path)
-    finally:
-        sidecar.chmod(0o644)
+    with unreadable(sidecar):
+        r = kb_ingest(corpus, tmp_path)
 
     assert r.returncode == 0, r
-    assert (
-        "跳过 m.txt：元数据文件 m.txt.meta.json 无法读取（没有读取权限）；已保留上次导入的版本"
-        in (r.stdout)
-    )
+    reason = "元数据文件 m.txt.meta.json 无法读取（没有读取权限）；已保留上次导入的版本"
+    assert f"跳过 m.txt：{reason}" in r.stdout
 
 
 def test_dangling_link_and_link_loops_are_named_and_keep_their_reports(corpus, store):

@@ -11,7 +11,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup run index test test-fast lint bench bench-full eval browser-deps clean
+.PHONY: setup run index test test-fast fuzz lint bench bench-full eval browser-deps clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,13 @@ test: setup browser-deps lint
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not slow and not browser"
+
+# Hypothesis over the readers (random bytes and structured garbage per format) and the query
+# parser (tests/fuzz, marker `fuzz`). `make test` runs them too, with 100 examples per test
+# (~1 minute); this target runs FUZZ_EXAMPLES per test and prints how many cases ran.
+FUZZ_EXAMPLES ?= 2000
+fuzz: setup
+	KB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -m fuzz tests/fuzz
 
 # Style and the layers: ruff, then import-linter's contracts (pyproject.toml).
 lint: setup

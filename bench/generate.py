@@ -30,9 +30,9 @@ from pathlib import Path
 from kb.core.models import Report
 from kb.ingest.parse import parse_report
 from kb.ingest.passages import _pack, _units
-from kb.ingest.pipeline import load_sidecar
 from kb.ingest.readers import read_document
 from kb.ingest.sections import classify_heading
+from kb.ingest.sidecar import load_sidecar
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = (REPO / "corpus", REPO.parent / "shared" / "dev-corpus" / "reports")

@@ -32,6 +32,20 @@ def _err(message: str) -> int:
     return EXIT_ERROR
 
 
+def _unwritable(command: str, *paths: Path) -> str | None:
+    """One Chinese line saying which path stops a write command, or None when all can be written."""
+    from kb.store.sqlite import unwritable_path
+
+    for path in paths:
+        blocked = unwritable_path(path)
+        if blocked is not None:
+            return (
+                f"{command} 需要写入 {path}，但 {blocked} 不可写（没有写权限，或位于只读的文件系统上）；"
+                "只读的数据目录只能用于 search、serve、stats、check"
+            )
+    return None
+
+
 def _terminate_gracefully() -> None:
     """Turn SIGTERM into KeyboardInterrupt so interrupted builds clean up after themselves."""
 
@@ -55,6 +69,9 @@ def cmd_ingest(cfg: Config, args: argparse.Namespace) -> int:
         )
     if not root.is_dir():
         return _err(f"语料目录 {root} 不存在")
+    blocked = _unwritable("kb ingest", cfg.store_path)
+    if blocked:
+        return _err(blocked)
     store = CorpusStore(cfg.store_path)
     try:
         summary = ingest(
@@ -63,6 +80,7 @@ def cmd_ingest(cfg: Config, args: argparse.Namespace) -> int:
             max_bytes=int(cfg.ingest.max_file_mb * 1024 * 1024),
             show_progress=not args.quiet,
             replace=args.replace,
+            follow_links=args.follow_links,
         )
     except WouldReplaceCorpus as e:
         return _err(f"{e}（未作任何更改）")
@@ -74,13 +92,24 @@ def cmd_ingest(cfg: Config, args: argparse.Namespace) -> int:
 
 def cmd_index(cfg: Config, args: argparse.Namespace) -> int:
     from indexer.build import BuildError
+    from indexer.builds import builds_dir, index_root
     from indexer.embedders import create_embedder
     from kb import indexing
     from kb.store.corpus import CorpusStore
 
     if not cfg.store_path.is_file():
         return _err(f"语料库 {cfg.store_path} 不存在：请先运行 `kb ingest corpus/`")
-    store = CorpusStore(cfg.store_path)
+    index_dir = index_root(cfg.data_path)
+    blocked = _unwritable(
+        "kb index",
+        index_dir / "CURRENT",
+        index_dir / "build.lock",
+        builds_dir(cfg.data_path) / "new-build",
+        cfg.data_path / "cache" / "embeddings.sqlite",
+    )
+    if blocked:
+        return _err(blocked)
+    store = CorpusStore(cfg.store_path, readonly=True)
     try:
         embedder = create_embedder(cfg.embedder)
         result = indexing.build(
@@ -194,7 +223,7 @@ def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
 
     if not cfg.store_path.is_file():
         return _err(f"语料库 {cfg.store_path} 不存在：请先运行 `kb ingest corpus/`")
-    store = CorpusStore(cfg.store_path)
+    store = CorpusStore(cfg.store_path, readonly=True)
     try:
         rows = store.report_rows()
         metas = {rid: meta for rid, _src, meta in store.report_metas()}
@@ -429,6 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--replace", action="store_true", help="允许用一个与语料库毫无重合的目录替换整个语料库"
     )
+    s.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="跟随指向语料目录之外的链接和指向文件夹的链接（默认不跟随）",
+    )
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("index", help="构建或更新关键词索引和向量索引")
@@ -498,11 +532,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     _terminate_gracefully()
     from indexer.bundle import EmbedderMismatch, IndexMissing
     from kb.search import FilterError, RequestError
+    from kb.store.sqlite import NotReadable, NotWritable
 
     try:
         return args.func(cfg, args)
     except (IndexMissing, EmbedderMismatch, FilterError, RequestError, ConfigError) as e:
         return _err(str(e))
+    except (NotWritable, NotReadable) as e:
+        return _err(str(e))
+    except PermissionError as e:
+        # The checks above name the usual paths; this names any other one, without a traceback.
+        return _err(f"没有权限访问 {e.filename}（{e.strerror}）")
     except BrokenPipeError:
         # `kb search … | head`: the reader has what it wanted; stop quietly (no traceback
         # from the interpreter flushing stdout on exit either).

@@ -75,7 +75,7 @@ def check(cfg: Config) -> list[Check]:
     """`kb check`: the corpus store, the lexical index and the vector index agree."""
     if not cfg.store_path.is_file():
         return [Check(False, f"语料库 {cfg.store_path} 不存在：请先运行 `kb ingest corpus/`。")]
-    store = CorpusStore(cfg.store_path)
+    store = CorpusStore(cfg.store_path, readonly=True)
     try:
         fingerprint, ids = store.fingerprint(), store.passage_ids()
     finally:

@@ -8,6 +8,7 @@ render), but the text layer is exactly what pypdf extracts — which is all the 
 from __future__ import annotations
 
 import io
+import zlib
 from datetime import datetime
 
 import docx
@@ -35,8 +36,14 @@ REPORT_TEXT = "\n".join(REPORT_LINES)
 # --- PDF --------------------------------------------------------------------------------------
 
 
-def make_pdf(pages: list[list[str]], font_size: int = 12, line_gap: int = 20) -> bytes:
-    """A PDF whose page i shows the lines pages[i], top to bottom, with an extractable text layer."""
+def make_pdf(
+    pages: list[list[str]], font_size: int = 12, line_gap: int = 20, padding: int = 0
+) -> bytes:
+    """A PDF whose page i shows the lines pages[i], top to bottom, with an extractable text layer.
+
+    With ``padding``, each content stream ends in that many newlines (whitespace between
+    operators is legal) and is Flate-compressed: a stream bomb when the padding is large.
+    """
     chars = sorted({ch for page in pages for line in page for ch in line})
     code = {ch: i + 1 for i, ch in enumerate(chars)}
     objects: dict[int, bytes] = {
@@ -62,7 +69,8 @@ def make_pdf(pages: list[list[str]], font_size: int = 12, line_gap: int = 20) ->
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
             f"/Resources << /Font << /F1 3 0 R >> >> /Contents {content_obj} 0 R >>"
         ).encode()
-        objects[content_obj] = _stream("\n".join(ops).encode())
+        content = "\n".join(ops).encode()
+        objects[content_obj] = _flate_stream(content, padding) if padding else _stream(content)
         kids.append(f"{page_obj} 0 R")
     objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
     return _assemble(objects)
@@ -88,6 +96,19 @@ def _to_unicode_cmap(chars: list[str], code: dict[str, int]) -> bytes:
 
 def _stream(data: bytes) -> bytes:
     return f"<< /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"
+
+
+def _flate_stream(data: bytes, padding: int) -> bytes:
+    """``data`` and ``padding`` newlines, Flate-compressed in chunks (never held unpacked)."""
+    packer = zlib.compressobj(9)
+    packed = [packer.compress(data)]
+    chunk = b"\n" * (1 << 20)
+    for start in range(0, padding, len(chunk)):
+        packed.append(packer.compress(chunk[: padding - start]))
+    packed.append(packer.flush())
+    body = b"".join(packed)
+    header = f"<< /Length {len(body)} /Filter /FlateDecode >>\nstream\n".encode()
+    return header + body + b"\nendstream"
 
 
 def _assemble(objects: dict[int, bytes]) -> bytes:

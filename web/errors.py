@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from indexer.bundle import EmbedderMismatch, IndexMissing
 from kb.search import FilterError, RequestError
 from kb.store.collections import CollectionError
+from kb.store.sqlite import NotWritable
 
 
 class ApiError(Exception):
@@ -53,6 +54,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(EmbedderMismatch)
     def no_index(e: Exception):
         return _respond(503, f"索引不可用：{e}")
+
+    @app.errorhandler(NotWritable)
+    def read_only(e: NotWritable):
+        # The path is for the operator's log, not for visitors.
+        app.logger.warning("write refused: %s", e)
+        return _respond(503, "服务器的数据目录是只读的，无法保存更改；检索和阅读不受影响")
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

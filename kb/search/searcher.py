@@ -197,7 +197,7 @@ class Searcher:
         self.cfg = cfg
         # first: a missing index creates no files
         self.bundle = bundle or open_bundle(cfg.index_settings())
-        self.store = store or CorpusStore(cfg.store_path)
+        self.store = store or CorpusStore(cfg.store_path, readonly=True)
         self._embedder = embedder
         if embedder is not None:
             self.bundle.check_embedder(embedder.id)

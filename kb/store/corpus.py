@@ -73,12 +73,14 @@ class IndexedPassage:
 
 
 class CorpusStore:
-    """Read/write access to the corpus SQLite file."""
+    """Read/write access to the corpus SQLite file (read-only with ``readonly``: nothing is
+    written on open, and a write raises :class:`~kb.store.sqlite.NotWritable`)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, readonly: bool = False):
         self.path = Path(path)
-        self.database = Database(self.path, _SCHEMA, SCHEMA_VERSION)
-        self._upgrade()
+        self.database = Database(self.path, _SCHEMA, SCHEMA_VERSION, readonly=readonly)
+        if not readonly:
+            self._upgrade()
 
     def _upgrade(self) -> None:
         """Bring a store written by an older kb to this schema, in one transaction."""
@@ -314,5 +316,6 @@ def _row_passage(r: sqlite3.Row) -> Passage:
         text=r["text"],
         heading_path=json.loads(r["heading_path_json"]),
         section_kind=r["section_kind"],
-        truncated=bool(r["truncated"]),
+        # a store of an older kb, opened read-only, has no such column yet
+        truncated=bool(r["truncated"]) if "truncated" in r.keys() else False,  # noqa: SIM118
     )

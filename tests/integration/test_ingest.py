@@ -93,13 +93,6 @@ def report(store: CorpusStore, source: str):
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = CorpusStore(tmp_path / "data" / "corpus.sqlite")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def corpus(tmp_path) -> Path:
     root = tmp_path / "corpus"
     good_batch(root)

@@ -21,7 +21,7 @@ from indexer.boilerplate import CONCRETE_MAX
 from kb.core.models import ReportMeta
 from kb.search import MODES, FilterError, RequestError, Searcher, SearchRequest, SearchResponse
 from kb.search.searcher import MAX_LIMIT, MAX_OFFSET
-from kb.store.corpus import IndexedPassage
+from kb.store.corpus import CorpusStore, IndexedPassage
 from tests.support import CORPUS, copy_kb, ingest_and_index
 
 pytestmark = pytest.mark.slow
@@ -558,8 +558,10 @@ def test_similar_of_a_passage_dropped_from_the_build(tmp_path: Path, seed_cfg) -
     searcher = Searcher(cfg)
     try:
         pid = searcher.bundle.rows.pids[0]
-        with searcher.store.transaction() as db:
+        store = CorpusStore(cfg.store_path)  # the searcher's own store is read-only
+        with store.transaction() as db:
             db.execute("DELETE FROM passages WHERE id = ?", (pid,))
+        store.close()
         assert searcher.similar(pid) is None  # in the index, gone from the store
     finally:
         searcher.close()

@@ -13,6 +13,7 @@ from kb.render.markdown import comparison_markdown
 from kb.search import FilterError, RequestError
 from kb.tools.compare import Comparison, compare
 from web.context import config, searcher
+from web.limits import capped_hits
 from web.params import require_query, tool_request
 from web.responses import download, error_page, filename
 
@@ -61,7 +62,10 @@ def page():
 def api():
     """Best passage per organisation, grouped by section kind."""
     comp, _state = _compare()
-    return jsonify(comp.to_dict())
+    body = comp.to_dict()
+    for group in body["groups"]:
+        group["hits"] = capped_hits(group["hits"])
+    return jsonify(body)
 
 
 @bp.get("/compare.md")

@@ -13,6 +13,7 @@ from kb.core.models import Report
 from kb.search import highlight
 from web.context import searcher
 from web.errors import not_found
+from web.limits import capped_report
 
 bp = Blueprint("reports", __name__)
 _WORD = re.compile(r"\w")
@@ -142,4 +143,4 @@ def report_json(report: Report) -> dict[str, Any]:
 
 @bp.get("/api/report/<report_id>")
 def api(report_id: str):
-    return jsonify(report_json(_load(report_id)))
+    return jsonify(capped_report(report_json(_load(report_id))))

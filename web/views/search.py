@@ -11,6 +11,7 @@ from kb.search import FilterError, Filters, RequestError, SearchResponse
 from kb.search.facets import labels
 from kb.search.searcher import INDEX_BEHIND, MAX_OFFSET
 from web.context import config, searcher
+from web.limits import capped_hits
 from web.params import search_request
 
 bp = Blueprint("search", __name__)
@@ -72,6 +73,7 @@ def api():
     req, _state = search_request(request.args, config().search.mode)
     resp = searcher().search(req)
     body = resp.to_dict()
+    body["hits"] = capped_hits(body["hits"])
     if request.args.get("facets") in ("1", "true"):
         body["facets"] = facets_of(resp)
     return jsonify(body)

@@ -13,6 +13,7 @@ from flask import Blueprint, jsonify, render_template, request
 from kb.search.searcher import MAX_OFFSET
 from web.context import config, searcher
 from web.errors import not_found
+from web.limits import capped_hit, capped_hits
 from web.params import search_request
 
 bp = Blueprint("similar", __name__)
@@ -52,6 +53,7 @@ def page(passage_id: str):
 def api(passage_id: str):
     _req, _state, source, resp = _similar(passage_id)
     body = resp.to_dict()
+    body["hits"] = capped_hits(body["hits"])
     for key in ("query", "mode", "terms", "expansions", "query_kind", "lexical_matches"):
         body.pop(key, None)
     report_source, meta = searcher().report_meta(source.report_id) or ("", None)
@@ -65,4 +67,4 @@ def api(passage_id: str):
         "section_kind": source.section_kind,
         "text": source.text,
     }
-    return jsonify({"source": brief, **body})
+    return jsonify({"source": capped_hit(brief), **body})

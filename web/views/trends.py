@@ -28,6 +28,7 @@ from kb.tools.trends import (
 from kb.tools.trends import trends as compute
 from web import charts
 from web.context import searcher
+from web.limits import capped_hits
 from web.params import format_threshold, require_query, tool_request
 from web.responses import download, error_page, filename
 from web.url_builder import with_changes
@@ -139,7 +140,7 @@ def api():
         total=result.passages,
         limit=req.limit,
         offset=req.offset,
-        hits=matching_hits(searcher(), result, req.offset, req.limit, words),
+        hits=capped_hits(matching_hits(searcher(), result, req.offset, req.limit, words)),
     )
     return jsonify(body)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from kb.ingest.readers.base import RawDocument, Reader, ReadError
 from kb.ingest.readers.docx import DocxReader
 from kb.ingest.readers.html import HtmlReader
+from kb.ingest.readers.limits import check_text_size, human_size
 from kb.ingest.readers.pdf import PdfReader
 from kb.ingest.readers.txt import TxtReader
 
@@ -21,11 +22,11 @@ __all__ = [
     "RawDocument",
     "ReadError",
     "Reader",
+    "os_reason",
     "read_document",
 ]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-_MB = 1024 * 1024
 
 _READERS: dict[str, Reader] = {
     ext: reader
@@ -48,13 +49,14 @@ def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument
     reader = _reader_for(path)
     size = _file_size(path)
     if size > max_bytes:
-        raise ReadError(path, f"文件过大（{_human_size(size)}，上限 {_human_size(max_bytes)}）")
+        raise ReadError(path, f"文件过大（{human_size(size)}，上限 {human_size(max_bytes)}）")
     data = _read_bytes(path)
     if not data.strip():
         raise ReadError(path, "文件为空")
     document = _extract(reader, path, data)
     if not document.text.strip():
         raise ReadError(path, "文件为空（没有可读的文字内容）")
+    check_text_size(path, len(document.text))
     return document
 
 
@@ -83,17 +85,18 @@ def _file_size(path: Path) -> int:
     try:
         return path.stat().st_size
     except OSError as exc:
-        raise ReadError(path, _os_reason(exc)) from exc
+        raise ReadError(path, os_reason(exc)) from exc
 
 
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise ReadError(path, _os_reason(exc)) from exc
+        raise ReadError(path, os_reason(exc)) from exc
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """Why the file system refused, in Chinese."""
     if isinstance(exc, FileNotFoundError):
         return "文件不存在"
     if isinstance(exc, PermissionError):
@@ -101,10 +104,3 @@ def _os_reason(exc: OSError) -> str:
     if isinstance(exc, IsADirectoryError):
         return "这是一个目录，不是文件"
     return f"无法读取文件（{exc.strerror or exc}）"
-
-
-def _human_size(size: int) -> str:
-    """Size as "117.7 MB" or "50 MB"; below 0.1 MB in KB, so small limits don't read "0 MB"."""
-    if size >= _MB / 10:
-        return f"{size / _MB:.1f}".removesuffix(".0") + " MB"
-    return f"{size / 1024:.1f}".removesuffix(".0") + " KB"

@@ -37,6 +37,9 @@ class RawDocument:
     # Metadata the container carries: "title", "pub_date", "org", "source_url", "doc_number",
     # and for DOCX "created" (a file timestamp, deliberately not called pub_date).
     hints: dict[str, str] = field(default_factory=dict)
+    # What the reader repaired on the way (a stray NUL byte dropped, ...), in Chinese: the
+    # report is kept, and the maintainer is told what was changed.
+    warnings: list[str] = field(default_factory=list)
 
 
 class Reader(ABC):

@@ -5,17 +5,25 @@ level because `Paragraph.text` skips runs nested in tracked insertions, smart ta
 inline content controls, and `Document.paragraphs` skips tables and block content controls —
 all of which occur in these reports. Automatic list numbering is not rendered (python-docx
 cannot), so "一、" typed by hand survives while numbering applied by a list style does not.
+
+A .docx is a zip, and python-docx unpacks every part into memory. Before it does, the zip's
+directory is checked against the limits of :mod:`kb.ingest.readers.limits` (size of each XML
+part, of all parts, their number, and the compression ratio), so a zip bomb is refused from
+its directory alone. The sizes a directory declares cannot be exceeded afterwards: zipfile
+stops inflating a member at its declared size, and the CRC check then fails.
 """
 
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import docx
 from docx.document import Document
 from lxml import etree
 
+from kb.ingest.readers import limits
 from kb.ingest.readers.base import OLE_MAGIC, RawDocument, Reader, ReadError, sniff_binary
 
 _NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
@@ -37,6 +45,7 @@ _PIECE_TEXT = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreak
 _CELL_SEPARATOR = " | "
 _CORRUPT = "DOCX 文件已损坏或不是有效的 Word 文档"
 _OLE = "DOCX 文件已加密，或实际是旧版 .doc 格式（OLE 复合文档），无法读取"
+_BOMB = "疑似压缩炸弹，已拒绝（未解压）"
 
 
 class DocxReader(Reader):
@@ -59,10 +68,48 @@ def _open(path: Path, data: bytes) -> Document:
     if not data.startswith(b"PK\x03\x04"):
         kind = sniff_binary(data)
         raise ReadError(path, f"{_CORRUPT}（内容像是{kind}）" if kind else _CORRUPT)
+    _check_package(path, data)
     try:
         return docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip, XML, key and value errors alike
         raise ReadError(path, _CORRUPT) from exc
+
+
+def _check_package(path: Path, data: bytes) -> None:
+    """Refuse a package that would unpack to more than the limits, before unpacking it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            members = package.infolist()
+    except Exception as exc:  # zipfile raises BadZipFile, NotImplementedError, ValueError, ...
+        raise ReadError(path, _CORRUPT) from exc
+    if len(members) > limits.MAX_PACKAGE_MEMBERS:
+        raise ReadError(
+            path, f"DOCX 中有 {len(members)} 个部件（上限 {limits.MAX_PACKAGE_MEMBERS}），{_BOMB}"
+        )
+    total = 0
+    for m in members:
+        size = m.file_size
+        total += size
+        if not m.filename.lower().endswith((".xml", ".rels")):
+            continue  # media and embedded objects are never parsed: only the total bounds them
+        if size > limits.MAX_XML_PART_BYTES:
+            raise ReadError(
+                path,
+                f"DOCX 部件 {m.filename} 解压后有 {limits.human_size(size)}"
+                f"（上限 {limits.human_size(limits.MAX_XML_PART_BYTES)}），{_BOMB}",
+            )
+        if size > limits.RATIO_MIN_BYTES and size > limits.MAX_RATIO * max(m.compress_size, 1):
+            raise ReadError(
+                path,
+                f"DOCX 部件 {m.filename} 的压缩比为 {size / max(m.compress_size, 1):.0f}:1"
+                f"（上限 {limits.MAX_RATIO}:1），{_BOMB}",
+            )
+    if total > limits.MAX_PACKAGE_BYTES:
+        raise ReadError(
+            path,
+            f"DOCX 解压后共有 {limits.human_size(total)}"
+            f"（上限 {limits.human_size(limits.MAX_PACKAGE_BYTES)}），{_BOMB}",
+        )
 
 
 def _block_lines(container: etree._Element) -> list[str]:

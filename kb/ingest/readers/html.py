@@ -14,6 +14,11 @@ Inside the chosen block, lines that are recognisably page furniture are dropped.
 one line per block element (p, div, li, tr, h1–h6, br ...); table rows become "cell | cell".
 lxml decodes entities exactly once, so "&lt;script&gt;" in a page is the text "<script>", while
 real <script> elements are removed before any text is taken.
+
+Pages nest deeply (CMS exports wrap each paragraph in a few more <div>s; 254 levels have been
+seen), so libxml2 parses with ``huge_tree``: its default stops at 256 levels and silently
+drops everything below, which read as "no body". The tree is walked without recursion. Past
+libxml2's hard limit (2048 levels) the page is refused with that reason, never half-read.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
+from kb.ingest.readers import limits
 from kb.ingest.readers.base import RawDocument, Reader, ReadError
 from kb.ingest.readers.txt import decode_text
 
@@ -35,6 +41,9 @@ _DECLARED_CHARSET = re.compile(
     re.IGNORECASE,
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Characters lxml refuses in element text (it keeps them when parsing, then raises when the
+# text is edited, e.g. by drop_tree); they are never content of a page.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 # Never content, wherever they are.
 _ALWAYS_DROP = (
@@ -112,6 +121,9 @@ _SITE_SUFFIX = re.compile(
 _SITE_NAME = re.compile(r"[^\s，。]{2,20}?(?:人民政府|政府|门户网站|政府网|网站|网)")
 
 _NO_BODY = "网页中没有找到正文（可能由脚本动态加载）"
+_TOO_DEEP = "网页的标签嵌套过深（超过 {depth} 层），解析器无法读完，已拒绝"
+# libxml2's nesting limit with huge_tree (XML_PARSE_HUGE); without it, 256.
+_MAX_DEPTH = 2048
 
 
 @dataclass
@@ -126,9 +138,16 @@ class HtmlReader(Reader):
     extensions = (".html", ".htm")
 
     def read(self, path: Path, data: bytes) -> RawDocument:
-        text = decode_text(path, data, _declared_charset(data))
+        warnings: list[str] = []
+        text = decode_text(path, data, _declared_charset(data), warnings=warnings)
         if not text.strip():
             return RawDocument(path=path, text="", format="html")  # the caller reports emptiness
+        if len(text) > limits.MAX_HTML_CHARS:
+            raise ReadError(
+                path,
+                f"网页过大（{limits.human_chars(len(text))}，上限 "
+                f"{limits.human_chars(limits.MAX_HTML_CHARS)}），未解析",
+            )
         root = _parse(path, text)
         _drop_non_content(root)
         page_text = "\n".join(line.text for line in _lines(next(root.iter("body"), root)))
@@ -142,6 +161,7 @@ class HtmlReader(Reader):
             text="\n".join(_with_title(lines, hints.get("title"), page_text)),
             format="html",
             hints=hints,
+            warnings=warnings,
         )
 
 
@@ -168,12 +188,18 @@ def _declared_charset(data: bytes) -> str | None:
 
 def _parse(path: Path, text: str) -> lxml.html.HtmlElement:
     """The document element; lxml rejects str input that carries an XML encoding declaration."""
+    # A parser per call: lxml parser objects must not be shared between threads.
+    parser = lxml.html.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
+    )
     try:
-        # A parser per call: lxml parser objects must not be shared between threads.
-        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
-        return lxml.html.document_fromstring(_XML_DECLARATION.sub("", text), parser=parser)
+        markup = _NOT_XML_TEXT.sub("", _XML_DECLARATION.sub("", text))
+        root = lxml.html.document_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ReadError(path, "网页无法解析（不是有效的 HTML）") from exc
+    if any("Excessive depth" in entry.message for entry in parser.error_log):
+        raise ReadError(path, _TOO_DEEP.format(depth=_MAX_DEPTH))
+    return root
 
 
 # --- metadata -------------------------------------------------------------------------------
@@ -190,7 +216,7 @@ def _hints(root: lxml.html.HtmlElement, page_text: str) -> dict[str, str]:
         "pub_date": _iso_date(meta.get("pubdate") or meta.get("publishdate") or "")
         or _labelled_date(page_text),
         "org": meta.get("contentsource"),
-        "source_url": _canonical_url(root) or meta.get("url") or meta.get("og:url"),
+        "source_url": _canonical_url(root) or _web_url(meta.get("url") or meta.get("og:url")),
         "doc_number": _labelled_doc_number(page_text),
     }
     return {key: value for key, value in found.items() if value}
@@ -227,11 +253,15 @@ def _strip_site_name(title: str) -> str:
 def _canonical_url(root: lxml.html.HtmlElement) -> str | None:
     for link in root.iter("link"):
         href = (link.get("href") or "").strip()
-        if "canonical" in (link.get("rel") or "").lower() and href.startswith(
-            ("http://", "https://")
-        ):
+        if "canonical" in (link.get("rel") or "").lower() and _web_url(href):
             return href
     return None
+
+
+def _web_url(value: str | None) -> str | None:
+    """An http(s) address, else None: a page's meta tags may say ``javascript:…``."""
+    value = (value or "").strip()
+    return value if value.lower().startswith(("http://", "https://")) else None
 
 
 def _iso_date(value: str) -> str | None:
@@ -286,8 +316,9 @@ def _looks_like_furniture(el: lxml.html.HtmlElement) -> bool:
 
 def _body_lines(root: lxml.html.HtmlElement) -> list[str]:
     """Lines of the block that holds the report, without furniture lines."""
+    lines_of = _CandidateLines()
     scored = [
-        (_score(lines), el, lines) for el in root.iter(*_CANDIDATE_TAGS) if (lines := _lines(el))
+        (_score(lines), el, lines) for el in root.iter(*_CANDIDATE_TAGS) if (lines := lines_of(el))
     ]
     if not scored:
         return []
@@ -301,6 +332,43 @@ def _body_lines(root: lxml.html.HtmlElement) -> list[str]:
         # deepest block among ties by scanning in reverse.
         chosen = max(reversed(scored), key=lambda item: item[0])
     return [line.text for line in chosen[2] if not _is_furniture_line(line)]
+
+
+class _CandidateLines:
+    """Lines of candidate blocks, computed once per chain of wrappers.
+
+    A block whose only content is one other block (``<div><div>…</div></div>``) has exactly
+    that block's lines. Deeply nested pages are long chains of such wrappers; walking each
+    one's subtree anew would cost depth × size (seconds at 2,000 levels).
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[lxml.html.HtmlElement, list[_Line]] = {}
+
+    def __call__(self, el: lxml.html.HtmlElement) -> list[_Line]:
+        chain = []
+        while el not in self._cache and _is_wrapper(el):
+            chain.append(el)
+            el = el[0]
+        lines = self._cache.get(el)
+        if lines is None:
+            lines = self._cache[el] = _lines(el)
+        for wrapper in chain:
+            self._cache[wrapper] = lines
+        return lines
+
+
+def _is_wrapper(el: lxml.html.HtmlElement) -> bool:
+    """A block holding one block and nothing else (no text, no tail after the child)."""
+    if len(el) != 1 or el.tag not in _BLOCK_TAGS or (el.text or "").strip():
+        return False
+    child = el[0]
+    return (
+        isinstance(child.tag, str)
+        and child.tag in _BLOCK_TAGS
+        and child.tag != "tr"
+        and not (child.tail or "").strip()
+    )
 
 
 def _is_named_container(el: lxml.html.HtmlElement) -> bool:
@@ -352,7 +420,25 @@ class _LineBuilder:
         return self._lines
 
     def walk(self, el: lxml.html.HtmlElement, in_link: bool) -> None:
-        """Add `el`'s text and its children's (not its own tail, which belongs to the parent)."""
+        """Add `el`'s text and its children's (not its own tail, which belongs to the parent).
+
+        Depth-first with an explicit stack, so a page nested thousands of levels deep does not
+        exhaust Python's recursion limit. A stack entry is an element to open, or the closing
+        of a block element, or a tail to add once the element before it is done.
+        """
+        stack: list[tuple[str, object, bool]] = [("open", el, in_link)]
+        while stack:
+            action, item, link = stack.pop()
+            if action == "tail":
+                self._add(item, link)  # type: ignore[arg-type]
+            elif action == "close":
+                self._break()
+            else:
+                self._open(item, link, stack)  # type: ignore[arg-type]
+
+    def _open(
+        self, el: lxml.html.HtmlElement, in_link: bool, stack: list[tuple[str, object, bool]]
+    ) -> None:
         if el.tag == "br":
             self._break()
             return
@@ -362,14 +448,13 @@ class _LineBuilder:
         block = el.tag in _BLOCK_TAGS
         if block:
             self._break()
+            stack.append(("close", None, in_link))
         in_link = in_link or el.tag == "a"
         self._add(el.text, in_link)
-        for child in el:
+        for child in reversed(el):
+            stack.append(("tail", child.tail, in_link))
             if isinstance(child.tag, str):
-                self.walk(child, in_link)
-            self._add(child.tail, in_link)
-        if block:
-            self._break()
+                stack.append(("open", child, in_link))
 
     def _row(self, tr: lxml.html.HtmlElement) -> None:
         """A table row as one line; empty cells are left out."""

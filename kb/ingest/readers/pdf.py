@@ -4,6 +4,10 @@ pypdf gives one line per *visual* line, but everything downstream treats a line 
 so lines that run to the right margin without ending a sentence are joined with the next one
 (also across a page break). Page numbers are dropped so they do not end up inside sentences.
 Scanned reports have no text layer; they are rejected rather than indexed as empty documents.
+
+Streams are decoded under pypdf's limits, lowered to :mod:`kb.ingest.readers.limits` for every
+filter (Flate, LZW, run-length, …), and text stops being collected once it exceeds the text
+limit: a small PDF whose stream inflates to gigabytes is refused, not unpacked.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import unicodedata
 from pathlib import Path
 
 import pypdf
-from pypdf.errors import DependencyError
+from pypdf.errors import DependencyError, LimitReachedError
 
+from kb.ingest.readers import limits
 from kb.ingest.readers.base import RawDocument, Reader, ReadError, sniff_binary
 from kb.ingest.readers.txt import looks_like_text
 
@@ -27,6 +32,25 @@ _CORRUPT = "PDF 文件已损坏，无法解析"
 _TRUNCATED = "PDF 文件不完整（缺少文件结尾标记，可能下载中断）"
 _NO_TEXT = "PDF 没有文本层（可能是扫描件）"
 _GARBLED = "PDF 的文字无法正确提取（字体缺少 Unicode 映射，提取结果是乱码）"
+_BOMB = (
+    f"PDF 中的数据流解压后超过 {limits.human_size(limits.MAX_PDF_STREAM_BYTES)}，"
+    "疑似压缩炸弹，已拒绝"
+)
+
+# pypdf's limits on what one stream may decode to, every filter set to ours (its defaults are
+# 75 MB). The declared /Length is bounded by the file size limit already, and images are never
+# decoded for text, so those limits stay as they are.
+_STREAM_LIMITS = {
+    name: limits.MAX_PDF_STREAM_BYTES
+    for name in (
+        "array_based_stream_maximum_output_length",
+        "jbig2_maximum_output_length",
+        "lzw_maximum_output_length",
+        "run_length_maximum_output_length",
+        "zlib_maximum_output_length",
+        "brotli_maximum_output_length",
+    )
+}
 
 # Fewer letters/digits/ideographs than this per page on average: a scan with a stray watermark.
 _MIN_CHARS_PER_PAGE = 10
@@ -90,12 +114,20 @@ def _check_text(path: Path, text: str, page_count: int) -> None:
 def _page_texts(path: Path, data: bytes) -> list[str]:
     """Raw text of each page; owner-password-only PDFs are opened with the empty password."""
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
-            raise ReadError(path, _ENCRYPTED)
-        return [page.extract_text() or "" for page in reader.pages]
+        with pypdf.apply_configuration(**_STREAM_LIMITS):
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
+                raise ReadError(path, _ENCRYPTED)
+            texts, chars = [], 0
+            for page in reader.pages:
+                texts.append(page.extract_text() or "")
+                chars += len(texts[-1])
+                limits.check_text_size(path, chars)
+            return texts
     except ReadError:
         raise
+    except LimitReachedError as exc:
+        raise ReadError(path, _BOMB) from exc
     except DependencyError as exc:
         raise ReadError(path, _NEEDS_CRYPTO) from exc
     except Exception as exc:  # pypdf raises many unrelated types on malformed files

@@ -64,6 +64,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
         messages = {404: "页面不存在", 405: "不支持该请求方法"}
+        if e.code == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+            return _respond(413, f"请求内容过大（上限 {limit // 1024} KB），已拒绝")
         return _respond(e.code or 500, messages.get(e.code or 0, e.name))
 
     @app.errorhandler(Exception)

@@ -69,6 +69,10 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 5000
     threads: int = 8
+    # Host names the server answers to besides 127.0.0.1/localhost/::1 and host:port above,
+    # comma-separated ("kb.example.cn" any port, "10.0.0.5:8080" that port, "*" no check).
+    allowed_hosts: str = ""
+    max_body_kb: int = 256  # request bodies above this are refused (413) before being read
 
 
 @dataclass

@@ -31,6 +31,7 @@ from kb.tools.collections import check_status
 from web.context import collections as store
 from web.context import collections_path, searcher
 from web.csrf import json_body, token
+from web.redirects import local_path
 from web.responses import download
 from web.templating import region
 
@@ -99,13 +100,6 @@ def collect_state() -> dict[str, Any]:
     return g.kb_collect_state
 
 
-def _local(target: str | None) -> str | None:
-    """Only a path on this site is a place to go back to (no //host, no scheme)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
-
-
 def _int(value: Any, name: str) -> int:
     try:
         return int(value)
@@ -143,7 +137,8 @@ def create():
 def _show_page(cid: int, error: str | None = None, status: int = 200):
     col = checked(cid)
     added = request.args.get("added", type=int)
-    back = _local(request.args.get("back"))
+    # A return link that is not a path of this site goes to the search page instead.
+    back = request.args.get("back") and (local_path(request.args.get("back")) or "/")
     return _render(
         "collection.html",
         status,
@@ -169,7 +164,7 @@ def _form_action(cid: int, action: Callable[[], Any], anchor: str | None = None)
         if e.status == 404:
             raise
         return _show_page(cid, e.message, e.status)
-    back = _local(request.form.get("next"))
+    back = local_path(request.form.get("next"))
     return redirect(back or url_for("collections.show", cid=cid, _anchor=anchor), 303)
 
 
@@ -227,7 +222,7 @@ def _add_page(passage_id: str, back: str | None, error: str | None = None, statu
         "collections.html",
         status,
         adding=snap,
-        back=_local(back),
+        back=local_path(back),
         collections=choices(),
         error=error,
         form=request.form,
@@ -236,7 +231,7 @@ def _add_page(passage_id: str, back: str | None, error: str | None = None, statu
 
 @bp.post("/collections/add")
 def add():
-    back = _local(request.form.get("next"))
+    back = local_path(request.form.get("next"))
     try:
         col, item_id = _add(request.form)
     except CollectionError as e:

@@ -1,7 +1,8 @@
 """Markdown exports: result lists and comparisons, each passage quoted with its citation.
 
-Everything users type or reports contain goes through :func:`md_text`, so raw HTML in a
-report, a query, a collection name or a note stays inert text.
+Everything users type or reports contain goes through :func:`md_text`, so raw HTML or a link
+in a report, a query, a collection name or a note stays inert text; the only URLs an export
+writes are the http(s) source URLs in the citations.
 """
 
 from __future__ import annotations
@@ -15,10 +16,21 @@ if TYPE_CHECKING:
     from kb.tools.compare import Comparison
 
 
+_INERT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\["})
+
+
 def md_text(text: str) -> str:
     """Text made inert in Markdown: raw HTML in a report, a query, a collection name or a note
-    must not render as HTML. Only & < > change, so Chinese text and punctuation read as typed."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    must not render as HTML, and ``[x](javascript:…)`` in a report must not become a link.
+
+    ``& < >`` become entities, and ``[`` is backslash-escaped: every link and image form
+    (inline, reference, shortcut, and the ``[label]: url`` definition a hostile report could
+    use to turn a citation's ``[EB/OL]`` into a link) needs an unescaped ``[``, and ``<…>``
+    autolinks are already gone with ``<``. A backslash is doubled, so one typed before a
+    bracket cannot cancel the escape. Nothing else changes: Chinese text, punctuation and
+    ``]`` read as typed.
+    """
+    return text.translate(_INERT)
 
 
 def md_line(text: str) -> str:

@@ -26,6 +26,7 @@ from kb.store.collections import (
     Snapshot,
     validate_name,
     validate_passage_id,
+    validate_version,
 )
 from kb.tools.collections import check_status
 from web.context import collections as store
@@ -100,6 +101,22 @@ def collect_state() -> dict[str, Any]:
     return g.kb_collect_state
 
 
+def expected_version(body: Any = None) -> int | None:
+    """The version a write was based on: an ``If-Match: "N"`` header, else the ``version`` of
+    the JSON body or the form (see kb.store.collections: a stale one is refused with 409)."""
+    if "If-Match" in request.headers:
+        return validate_version(request.headers["If-Match"])
+    if body is None:
+        body = request.form if request.form else _optional_json()
+    return validate_version(body.get("version"))
+
+
+def _optional_json() -> dict[str, Any]:
+    """A DELETE may carry a JSON body (with its ``version``) or none at all."""
+    body = request.get_json(silent=True) if request.is_json else None
+    return body if isinstance(body, dict) else {}
+
+
 def _int(value: Any, name: str) -> int:
     try:
         return int(value)
@@ -170,30 +187,39 @@ def _form_action(cid: int, action: Callable[[], Any], anchor: str | None = None)
 
 @bp.post("/collections/<int:cid>/rename")
 def rename(cid: int):
-    return _form_action(cid, lambda: store().rename(cid, request.form.get("name")))
+    change = partial(store().rename, cid, request.form.get("name"), expected_version())
+    return _form_action(cid, change)
 
 
 @bp.post("/collections/<int:cid>/delete")
 def delete(cid: int):
-    store().delete(cid)
+    try:
+        store().delete(cid, expected_version())
+    except CollectionError as e:
+        if e.status == 404:
+            raise
+        return _list_page(e.message, e.status)
     return redirect(url_for("collections.index"), 303)
 
 
 @bp.post("/collections/<int:cid>/items/<int:item_id>/note")
 def note(cid: int, item_id: int):
-    change = partial(store().update_note, cid, item_id, request.form.get("note"))
+    change = partial(
+        store().update_note, cid, item_id, request.form.get("note"), expected_version()
+    )
     return _form_action(cid, change, f"item-{item_id}")
 
 
 @bp.post("/collections/<int:cid>/items/<int:item_id>/move")
 def move(cid: int, item_id: int):
     delta = -1 if request.form.get("direction") == "up" else 1
-    return _form_action(cid, lambda: store().move_item(cid, item_id, delta), f"item-{item_id}")
+    change = partial(store().move_item, cid, item_id, delta, expected_version())
+    return _form_action(cid, change, f"item-{item_id}")
 
 
 @bp.post("/collections/<int:cid>/items/<int:item_id>/delete")
 def remove(cid: int, item_id: int):
-    return _form_action(cid, lambda: store().remove_item(cid, item_id))
+    return _form_action(cid, partial(store().remove_item, cid, item_id, expected_version()))
 
 
 def _add(form: dict[str, Any]) -> tuple[Collection, int]:
@@ -285,13 +311,14 @@ def api_get(cid: int):
 
 @bp.patch("/api/collections/<int:cid>")
 def api_rename(cid: int):
-    store().rename(cid, json_body().get("name"))
+    body = json_body()
+    store().rename(cid, body.get("name"), expected_version(body))
     return jsonify(checked(cid).to_dict())
 
 
 @bp.delete("/api/collections/<int:cid>")
 def api_delete(cid: int):
-    store().delete(cid)
+    store().delete(cid, expected_version())
     return jsonify({"deleted": cid})
 
 
@@ -308,22 +335,24 @@ def api_update(cid: int, item_id: int):
     body = json_body()
     if "note" not in body:
         raise CollectionError(400, "请提供 note（说明）", "note")
-    return jsonify(store().update_note(cid, item_id, body["note"]).to_dict())
+    item = store().update_note(cid, item_id, body["note"], expected_version(body))
+    return jsonify(item.to_dict())
 
 
 @bp.delete("/api/collections/<int:cid>/items/<int:item_id>")
 def api_remove(cid: int, item_id: int):
-    store().remove_item(cid, item_id)
+    store().remove_item(cid, item_id, expected_version())
     return jsonify(checked(cid).to_dict())
 
 
 @bp.post("/api/collections/<int:cid>/order")
 def api_order(cid: int):
-    ids = json_body().get("items")
+    body = json_body()
+    ids = body.get("items")
     # bool is an int to Python, but true is not an item number.
     if not isinstance(ids, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in ids
     ):
         raise CollectionError(400, "items 应为条目编号（整数）的列表", "items")
-    store().reorder(cid, ids)
+    store().reorder(cid, ids, expected_version(body))
     return jsonify(checked(cid).to_dict())

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from indexer.bundle import EmbedderMismatch, IndexMissing
 from kb.search import FilterError, RequestError
 from kb.store.collections import CollectionError
+from kb.store.collections_schema import UpgradeError
 from kb.store.sqlite import NotWritable
 
 
@@ -49,6 +50,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(FilterError)
     def bad_param(e: RequestError | FilterError):
         return _respond(400, str(e), e.field)
+
+    @app.errorhandler(UpgradeError)
+    def cannot_upgrade(e: UpgradeError):
+        app.logger.error("%s", e)  # the path, for the operator's log
+        return _respond(
+            503,
+            "案例集数据需要升级一次，但服务器的数据目录是只读的；检索和阅读不受影响，请联系管理员",
+        )
 
     @app.errorhandler(IndexMissing)
     @app.errorhandler(EmbedderMismatch)

@@ -216,3 +216,45 @@ def test_a_form_from_a_stale_page_shows_the_conflict(client, seed_pids):
     assert r.status_code == 409 and "刷新页面" in r.get_data(as_text=True)
     assert "先保存的" in r.get_data(as_text=True)  # the page shows what is saved now
     assert send(client, "GET", f"/api/collections/{cid}")["items"][0]["note"] == "先保存的"
+
+
+def test_an_old_file_that_cannot_be_written_says_so(tmp_path):
+    """A schema 1 file in a read-only folder: one clear line, not a traceback. Run in a child
+    without root's permission override (setpriv), since root writes anywhere."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    path = tmp_path / "ro" / "collections.sqlite"
+    path.parent.mkdir()
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA_1)
+    db.close()
+    path.chmod(0o444)
+    path.parent.chmod(0o555)
+    caps = "-dac_override,-dac_read_search,-fowner"
+    wrap = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}", "--"]
+    assert os.geteuid() != 0 or shutil.which("setpriv"), "setpriv (util-linux) is needed as root"
+    code = (
+        "import sys\n"
+        "from kb.store.collections import CollectionStore\n"
+        "from kb.store.collections_schema import UpgradeError\n"
+        "try:\n    CollectionStore(sys.argv[1])\n"
+        "except UpgradeError as e:\n    print(e)\n    sys.exit(3)\n"
+    )
+    try:
+        run = subprocess.run(
+            [*(wrap if os.geteuid() == 0 else []), sys.executable, "-c", code, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        path.parent.chmod(0o755)
+        path.chmod(0o644)
+    assert run.returncode == 3, run
+    assert "需要升级一次，但无法写入" in run.stdout and str(path) in run.stdout
+    db = sqlite3.connect(path)  # nothing was changed
+    assert db.execute("SELECT value FROM meta").fetchone() == ("1",)
+    db.close()

@@ -412,7 +412,7 @@ def run(args: argparse.Namespace) -> dict:
             "every_2s": loads,
         },
         "machine": machine_info(),
-        "corpus": {"data_dir": str(data)},
+        "corpus": {"data_dir": str(data.relative_to(REPO) if data.is_relative_to(REPO) else data)},
     }
     return result
 

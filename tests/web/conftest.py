@@ -27,14 +27,3 @@ def seed_pids(seed_searcher) -> list[str]:
 
     resp = seed_searcher.search(SearchRequest("首违不罚", mode="lexical"))
     return [h.passage.id for h in resp.hits]
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_terminal_summary(terminalreporter) -> None:
-    """How many cases the web fuzz tests ran (tests/web/test_fuzz_web.py)."""
-    import sys
-
-    fuzz = sys.modules.get("tests.web.test_fuzz_web")
-    if fuzz is not None and fuzz.CASES:
-        parts = ", ".join(f"{kind} {n}" for kind, n in sorted(fuzz.CASES.items()))
-        terminalreporter.write_line(f"web fuzz: {sum(fuzz.CASES.values())} cases ran ({parts})")

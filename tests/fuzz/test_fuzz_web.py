@@ -8,10 +8,9 @@ number), the query string (every parameter name the pages know, with any text), 
 form carrying a valid CSRF token, so the view itself runs. An answer must be below 500, and
 an ``/api/`` error must be the JSON error object.
 
-The budget is ``KB_FUZZ_EXAMPLES`` examples per rule and method (default 40 here, so the
-ordinary test run stays within a couple of minutes); `make fuzz` raises it, and
-``KB_FUZZ_ROUTES=/collections/`` fuzzes only the rules containing that text. The number of
-cases that ran is printed at the end of the session.
+Each rule and method gets a fifth of the fuzz budget (tests/fuzz/conftest.py): 20 examples
+in the ordinary run, 400 under `make fuzz`; ``KB_FUZZ_ROUTES=/collections/`` fuzzes only the
+rules containing that text.
 """
 
 from __future__ import annotations
@@ -22,17 +21,17 @@ from collections import Counter
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.core.config import AccessConfig
 from kb.store.users import UserStore
+from tests.fuzz.conftest import budget, count, fuzz_settings
 from tests.support import form_token, send
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
+ROUTE_SHARE = 0.2  # of the fuzz budget, per rule and method (46 of them)
 
-CASES: Counter[str] = Counter()
-DEFAULT_EXAMPLES = 40
+pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
 
 # Every query and form parameter any page reads.
 PARAMS = [
@@ -62,21 +61,6 @@ json_value = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=3),
     max_leaves=8,
 )
-
-
-def budget() -> int:
-    return max(5, int(os.environ.get("KB_FUZZ_EXAMPLES") or DEFAULT_EXAMPLES))
-
-
-def fuzz_settings() -> settings:
-    # No example database (nothing written into the checkout) and no deadline: a loaded
-    # machine makes any request slow, which is not what is being tested.
-    return settings(
-        max_examples=budget(),
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -204,11 +188,11 @@ def check(response, url: str) -> None:
 def fuzz_route(client, rule, method: str, ids: dict, csrf: str, ran: Counter):
     """A Hypothesis test of one rule and method (made per route: @given takes no defaults)."""
 
-    @fuzz_settings()
+    @fuzz_settings(ROUTE_SHARE)
     @given(case=request_for(rule, method, ids))
     def run(case):
         check(send_fuzzed(client, rule, method, case, csrf), rule.rule)
-        CASES[f"web {method}"] += 1
+        count(f"web {method}")
         ran[(rule.rule, method)] += 1
 
     return run
@@ -226,7 +210,7 @@ def test_every_endpoint_answers_any_parameters_without_a_500(world):
     for n, (rule, method) in enumerate(routes):
         fresh_collections(app, client, ids, tmp / f"collections-{n}.sqlite")
         fuzz_route(client, rule, method, ids, csrf, ran)()
-    assert all(ran[(r.rule, m)] >= min(budget(), 5) for r, m in routes), ran
+    assert all(ran[(r.rule, m)] >= min(budget(ROUTE_SHARE), 5) for r, m in routes), ran
 
 
 def test_sign_in_cookies_headers_and_forms_never_give_a_500(seed_cfg, seed_searcher, tmp_path):
@@ -248,7 +232,7 @@ def test_sign_in_cookies_headers_and_forms_never_give_a_500(seed_cfg, seed_searc
     client = apps["accounts"].test_client()
     csrf = form_token(client, "/login")
 
-    @settings(fuzz_settings(), max_examples=max(5, budget() // 2))
+    @settings(fuzz_settings(), max_examples=budget(0.1))
     @given(cookie=value, name=value, password=value, user=value, path=st.sampled_from(["/", "/collections", "/api/collections", "/api/session"]))  # fmt: skip
     def one(cookie, name, password, user, path):
         c = apps["accounts"].test_client()
@@ -259,6 +243,6 @@ def test_sign_in_cookies_headers_and_forms_never_give_a_500(seed_cfg, seed_searc
         proxied = apps["remote_user"].test_client()
         headers = {"X-Remote-User": quote(user, safe=" @.-_")}
         check(proxied.post("/api/collections", json={"name": name}, headers=headers), "/api/")
-        CASES["web sign-in"] += 1
+        count("web sign-in")
 
     one()

@@ -22,7 +22,7 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
-from kb.store.sqlite import Database
+from kb.store.sqlite import Database, unwritable_path
 
 FILE_NAME = "users.sqlite"
 SCHEMA_VERSION = "1"
@@ -142,8 +142,9 @@ class UserStore:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        if not self.path.exists():
+        if not self.path.exists() and unwritable_path(self.path) is None:
             # Created private before SQLite writes a byte (its -wal/-shm files copy the mode).
+            # (In a read-only data dir the database reads as empty: nobody can sign in.)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.database = Database(self.path, _SCHEMA, SCHEMA_VERSION)

@@ -186,25 +186,22 @@ class Client:
         which = self.rng.choice(["similar page", "api/similar"])
         self.call(which, "GET", ("/similar/" if which == "similar page" else "/api/similar/") + pid)
 
-    def trends(self):
+    def tool(self, name: str, download: str):
+        """A tool's page, its JSON twin or its download, for a query."""
         kind, path = self.rng.choice(
             [
-                ("trends page", "/trends"),
-                ("api/trends", "/api/trends"),
-                ("trends.csv", "/trends.csv"),
+                (f"{name} page", f"/{name}"),
+                (f"api/{name}", f"/api/{name}"),
+                (download, f"/{download}"),
             ]
         )
         self.call(kind, "GET", f"{path}?" + urlencode({"q": self.q()}))
 
+    def trends(self):
+        self.tool("trends", "trends.csv")
+
     def compare(self):
-        kind, path = self.rng.choice(
-            [
-                ("compare page", "/compare"),
-                ("api/compare", "/api/compare"),
-                ("compare.md", "/compare.md"),
-            ]
-        )
-        self.call(kind, "GET", f"{path}?" + urlencode({"q": self.q()}))
+        self.tool("compare", "compare.md")
 
     def export(self):
         kind = self.rng.choice(["export.csv", "export.md"])

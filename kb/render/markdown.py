@@ -7,6 +7,7 @@ writes are the http(s) source URLs in the citations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,21 +17,24 @@ if TYPE_CHECKING:
     from kb.tools.compare import Comparison
 
 
-_INERT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\["})
+_INERT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\"})
+# A "]" that would close a link's text or label: followed by "(" (inline link, image), "["
+# (reference link) or ":" (a "[label]: url" definition, in any container: quote, list item).
+_CLOSES_LINK = re.compile(r"\](?=\s*[(\[:])")
 
 
 def md_text(text: str) -> str:
     """Text made inert in Markdown: raw HTML in a report, a query, a collection name or a note
     must not render as HTML, and ``[x](javascript:…)`` in a report must not become a link.
 
-    ``& < >`` become entities, and ``[`` is backslash-escaped: every link and image form
-    (inline, reference, shortcut, and the ``[label]: url`` definition a hostile report could
-    use to turn a citation's ``[EB/OL]`` into a link) needs an unescaped ``[``, and ``<…>``
-    autolinks are already gone with ``<``. A backslash is doubled, so one typed before a
-    bracket cannot cancel the escape. Nothing else changes: Chinese text, punctuation and
-    ``]`` read as typed.
+    ``& < >`` become entities (no HTML, no ``<…>`` autolink). Every other kind of link needs
+    a ``]`` followed by ``(``, ``[`` or ``:``; those are backslash-escaped, and a backslash is
+    doubled so that one typed before a bracket cannot cancel the escape. With no definition
+    possible, a lone ``[EB/OL]`` or ``[2025-03-01]`` (every GB/T 7714 citation has them) is
+    just text, so citations read the same in the file as rendered, and Chinese text and
+    punctuation read as typed.
     """
-    return text.translate(_INERT)
+    return _CLOSES_LINK.sub(r"\\]", text.translate(_INERT))
 
 
 def md_line(text: str) -> str:

@@ -85,22 +85,36 @@ def rendered_text(markdown: str) -> str:
 # -- md_text and quotation, alone ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [*HOSTILE_LINKS, DEFINITION, f"{DEFINITION}\n\n[引用][evil]"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *HOSTILE_LINKS,
+        DEFINITION,
+        f"{DEFINITION}\n\n[引用][evil]",
+        f"- {CITATION_TRAP}\n\n[EB/OL]",  # a definition inside a list item
+        f"1. {DEFINITION}\n\n[引用][evil]",
+        "[a\\](javascript:alert(13))",  # a backslash typed before the bracket
+    ],
+)
 def test_link_syntax_in_text_stays_text(text):
     assert links(f"> {md_text(text)}\n") == []
     assert links(f"{md_text(text)}\n") == []
 
 
 def test_text_reads_as_typed():
-    text = "《条例》第[3]条 & <b>加粗</b> \\ 首违不罚"
+    text = "《条例》第[3]条 & <b>加粗</b> \\ 首违不罚 [EB/OL]. (2024-01-05)[2025-03-01]."
+    assert md_text(text).startswith("《条例》第[3]条 &amp; &lt;b&gt;")  # brackets as written
     html = rendered_text(md_text(text))
-    assert "《条例》第[3]条 &amp; &lt;b&gt;加粗&lt;/b&gt; \\ 首违不罚" in html
+    assert (
+        "《条例》第[3]条 &amp; &lt;b&gt;加粗&lt;/b&gt; \\ 首违不罚 [EB/OL]. (2024-01-05)[2025-03-01]."
+        in html
+    )
 
 
 def test_a_definition_in_the_text_cannot_make_the_citation_a_link():
     hit = {"org": "甲县", "title": "报告", "pub_date": "2024-01-05", "source_url": SOURCE_URL}
     md = "\n".join(quotation(f"正文\n{CITATION_TRAP}\n[2025-03-01]: javascript:x", citation(hit)))
-    assert "[EB/OL]" in rendered_text(md) and links(md) == []
+    assert "[EB/OL]" in md and "[EB/OL]" in rendered_text(md) and links(md) == []
 
 
 # -- every export of the app ------------------------------------------------------------------------

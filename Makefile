@@ -43,9 +43,10 @@ test: setup browser-deps lint
 test-fast: setup
 	$(BIN)/pytest -q -m "not slow and not browser"
 
-# Hypothesis over the readers (random bytes and structured garbage per format) and the query
-# parser (tests/fuzz, marker `fuzz`). `make test` runs them too, with 100 examples per test
-# (~1 minute); this target runs FUZZ_EXAMPLES per test and prints how many cases ran.
+# Hypothesis over the readers (random bytes and structured garbage per format), the query
+# parser and the web parameters of every endpoint (tests/fuzz, marker `fuzz`). `make test`
+# runs them too, with 100 examples per test (~2 minutes); this target runs FUZZ_EXAMPLES per
+# test (a fifth of that per web endpoint) and prints how many cases ran.
 FUZZ_EXAMPLES ?= 2000
 fuzz: setup
 	KB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -m fuzz tests/fuzz

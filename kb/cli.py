@@ -1,4 +1,4 @@
-"""`kb` command line: ingest, index, search, serve, stats, check, eval.
+"""`kb` command line: ingest, index, search, serve, user, stats, check, eval.
 
 Messages are in Chinese for the people who use kb; errors name the file or parameter at
 fault and exit with status 1 without a traceback.
@@ -418,6 +418,92 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
     return serve(cfg, host=args.host or cfg.server.host, port=args.port or cfg.server.port)
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """The new password: the first line of stdin (``--password-stdin``, for scripts), else
+    typed twice at a prompt that does not echo it. Never printed or logged."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(f"{args.name} 的密码：")
+    if getpass.getpass("再输入一次：") != first:
+        raise ValueError("两次输入的密码不一致")
+    return first
+
+
+def cmd_user(cfg: Config, args: argparse.Namespace) -> int:
+    """Accounts of the access model: add, passwd, remove, list, adopt."""
+    from kb.store.collections import CollectionStore
+    from kb.store.collections import default_path as collections_path
+    from kb.store.users import UserError, UserStore
+
+    users = UserStore(cfg.users_path)
+    try:
+        if args.action == "list":
+            rows = users.list_users()
+            owned = _collections_per_owner(cfg)
+            for name, created in rows:
+                _print(f"{name}  建于 {created.replace('T', ' ')}  案例集 {owned.get(name, 0)} 个")
+            _print(
+                f"共 {len(rows)} 个用户。" if rows else "还没有用户：用 kb user add 用户名 添加。"
+            )
+            return EXIT_OK
+        if args.action == "add":
+            name = users.add(args.name, _read_password(args))
+            _print(f"已添加用户 {name}。")
+            if cfg.access.mode != "accounts":
+                _print('注意：登录只在配置 [access] mode = "accounts" 时启用（现为 '
+                       f"{cfg.access.mode}）。")  # fmt: skip
+            return EXIT_OK
+        name = users.canonical(args.name)
+        if name is None:
+            return _err(f"没有用户 {args.name}（kb user list 列出所有用户）")
+        if args.action == "passwd":
+            users.set_password(name, _read_password(args))
+            _print(f"已更改 {name} 的密码；其所有已登录的会话随即失效。")
+        elif args.action == "remove":
+            users.remove(name)
+            kept = _collections_per_owner(cfg).get(name, 0)
+            _print(
+                f"已删除用户 {name}。其 {kept} 个案例集保留，仍归 {name}：再添加同名用户即可找回。"
+            )
+        elif args.action == "adopt":
+            if not collections_path(cfg.data_path).is_file():
+                _print("还没有任何案例集，无需移交。")
+                return EXIT_OK
+            store = CollectionStore(collections_path(cfg.data_path))
+            try:
+                moved, clashes = store.adopt(name)
+            finally:
+                store.close()
+            _print(f"已把 {moved} 个无归属的案例集交给 {name}。")
+            for clash in clashes:
+                _print(f"  未移交「{clash}」：{name} 已有同名案例集，请先改名。")
+    except UserError as e:
+        return _err(e.message)
+    except ValueError as e:  # the two passwords typed differ
+        return _err(str(e))
+    finally:
+        users.close()
+    return EXIT_OK
+
+
+def _collections_per_owner(cfg: Config) -> dict[str, int]:
+    from kb.store.collections import CollectionStore, default_path
+
+    path = default_path(cfg.data_path)
+    if not path.is_file():
+        return {}
+    store = CollectionStore(path)
+    try:
+        counts: dict[str, int] = {}
+        for col in store.list_collections():
+            counts[col.owner] = counts.get(col.owner, 0) + 1
+        return counts
+    finally:
+        store.close()
+
+
 # -- parser --------------------------------------------------------------------------------
 
 
@@ -488,6 +574,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("user", help='管理登录账号（[access] mode = "accounts" 时使用）')
+    actions = s.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("add", "添加用户（提示输入密码两次）"),
+        ("passwd", "更改密码（其已登录的会话随即失效）"),
+        ("remove", "删除用户（其案例集保留）"),
+        ("adopt", "把启用登录之前建立的、无归属的案例集交给该用户"),
+    ):
+        a = actions.add_parser(action, help=text)
+        a.add_argument("name", help="用户名")
+        if action in ("add", "passwd"):
+            a.add_argument(
+                "--password-stdin",
+                action="store_true",
+                help="从标准输入的第一行读取密码（供脚本使用）",
+            )
+    actions.add_parser("list", help="列出用户及其案例集数量")
+    s.set_defaults(func=cmd_user)
 
     s = sub.add_parser("stats", help="语料库统计与每份报告的元数据")
     s.add_argument("--json", action="store_true")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,3 +64,48 @@ def ingest_and_index(cfg, corpus: Path, embedder=None, force: bool = False, repl
     finally:
         store.close()
     return summary, result
+
+
+@contextmanager
+def served(cfg) -> Iterator[tuple[str, object]]:
+    """The real app on ``cfg`` behind waitress in a background thread: (base URL, app).
+
+    ``max_body_kb`` of the configuration limits bodies in waitress as ``kb serve`` does."""
+    from waitress import wasyncore
+    from waitress.server import create_server
+
+    from web.app import create_app
+
+    app = create_app(cfg)
+    server = create_server(
+        app,
+        host="127.0.0.1",
+        port=0,
+        threads=4,
+        max_request_body_size=cfg.server.max_body_kb * 1024,
+    )
+    thread = threading.Thread(target=server.run, name="kb-browser-waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}", app
+    finally:
+        server.close()  # stop listening
+        wasyncore.close_all(server._map)  # drop kept-alive connections: the loop ends
+        server.task_dispatcher.shutdown()
+        thread.join(timeout=10)
+        app.config["KB_SEARCHER"].close()
+
+
+def send(client, method: str, url: str, body=None, status: int = 200, **headers):
+    """A JSON request through a Flask test client; asserts the status, returns the JSON."""
+    r = client.open(url, method=method, json=body, headers=headers)
+    assert r.status_code == status, r.get_data(as_text=True)
+    return r.get_json()
+
+
+def form_token(client, url: str = "/collections") -> str:
+    """The CSRF token a page's forms carry (the client keeps the matching cookie)."""
+    import re
+
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)

@@ -12,8 +12,8 @@ from flask import Flask
 
 from kb.core.config import Config
 from kb.search import Searcher
-from web import csrf, errors, templating
-from web.views import collections, compare, export, reports, search, similar, trends
+from web import auth, csrf, errors, hosts, templating
+from web.views import account, collections, compare, export, reports, search, similar, trends
 
 # No inline scripts or styles and nothing from another origin: the page must work on an
 # isolated network and a hostile report text has nowhere to run.
@@ -31,12 +31,17 @@ def create_app(cfg: Config, searcher: Searcher | None = None) -> Flask:
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # The largest body kb needs is a reordered collection's item list; anything much bigger
+    # is refused (413) before it is read, instead of being parsed and then found too long.
+    app.config["MAX_CONTENT_LENGTH"] = cfg.server.max_body_kb * 1024
 
-    for module in (search, reports, similar, export, trends, compare, collections):
+    hosts.register(app, cfg.server)  # first: a request for another site's name goes no further
+    for module in (search, reports, similar, export, trends, compare, collections, account):
         app.register_blueprint(module.bp)
     errors.register(app)
     templating.register(app)
     csrf.register(app)
+    auth.register(app)
 
     @app.after_request
     def security_headers(response):

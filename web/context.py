@@ -1,4 +1,4 @@
-"""What every view works with: the app's configuration, its Searcher and its collections.
+"""What every view works with: the app's configuration, its Searcher, collections and accounts.
 
 The app factory puts them in ``app.config``/``app.extensions``; views ask here instead of
 reaching into one another.
@@ -13,6 +13,7 @@ from flask import current_app
 from kb.core.config import Config
 from kb.search import Searcher
 from kb.store.collections import CollectionStore, default_path
+from kb.store.users import UserStore
 
 
 def config() -> Config:
@@ -34,4 +35,14 @@ def collections() -> CollectionStore:
     path = str(collections_path())
     if path not in stores:
         stores[path] = CollectionStore(path)
+    return stores[path]
+
+
+def users() -> UserStore:
+    """The accounts (``KB_USERS`` in the app config for tests, else ``<data_dir>/users.sqlite``),
+    opened on first use — only ever when ``[access] mode = "accounts"``."""
+    path = str(current_app.config.get("KB_USERS") or config().users_path)
+    stores = current_app.extensions.setdefault("kb_users", {})
+    if path not in stores:
+        stores[path] = UserStore(path)
     return stores[path]

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from indexer.bundle import EmbedderMismatch, IndexMissing
 from kb.search import FilterError, RequestError
 from kb.store.collections import CollectionError
+from kb.store.collections_schema import UpgradeError
 from kb.store.sqlite import NotWritable
 
 
@@ -50,6 +51,14 @@ def register(app: Flask) -> None:
     def bad_param(e: RequestError | FilterError):
         return _respond(400, str(e), e.field)
 
+    @app.errorhandler(UpgradeError)
+    def cannot_upgrade(e: UpgradeError):
+        app.logger.error("%s", e)  # the path, for the operator's log
+        return _respond(
+            503,
+            "案例集数据需要升级一次，但服务器的数据目录是只读的；检索和阅读不受影响，请联系管理员",
+        )
+
     @app.errorhandler(IndexMissing)
     @app.errorhandler(EmbedderMismatch)
     def no_index(e: Exception):
@@ -64,6 +73,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
         messages = {404: "页面不存在", 405: "不支持该请求方法"}
+        if e.code == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+            return _respond(413, f"请求内容过大（上限 {limit // 1024} KB），已拒绝")
         return _respond(e.code or 500, messages.get(e.code or 0, e.name))
 
     @app.errorhandler(Exception)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from kb.core.config import Config
 
 
 def serve(cfg: Config, host: str, port: int) -> int:
+    # The host and port actually served are the ones the Host check allows (web.hosts).
+    cfg = dataclasses.replace(cfg, server=dataclasses.replace(cfg.server, host=host, port=port))
     from waitress import serve as waitress_serve
 
     from kb.search import Searcher, SearchRequest
@@ -25,6 +28,19 @@ def serve(cfg: Config, host: str, port: int) -> int:
 
         print(f"注意：{INDEX_BEHIND}")
     app = create_app(cfg, searcher)
+    if host in ("0.0.0.0", "::") and not cfg.server.allowed_hosts:
+        print(
+            "注意：服务监听所有网络地址，但只接受 127.0.0.1/localhost 作为主机名；"
+            "请在配置 [server] allowed_hosts 中写上用户访问本站所用的名称或地址。"
+        )
     print(f"kb 检索页面：http://{host}:{port}/  （Ctrl-C 停止）")
-    waitress_serve(app, host=host, port=port, threads=cfg.server.threads, ident="kb")
+    waitress_serve(
+        app,
+        host=host,
+        port=port,
+        threads=cfg.server.threads,
+        ident="kb",
+        # waitress buffers a whole body before the app sees it: refuse a huge one up front.
+        max_request_body_size=cfg.server.max_body_kb * 1024,
+    )
     return 0

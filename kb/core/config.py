@@ -22,6 +22,8 @@ from indexer.settings import (
 )
 
 __all__ = [
+    "ACCESS_MODES",
+    "AccessConfig",
     "Config",
     "ConfigError",
     "EmbedderConfig",
@@ -69,6 +71,26 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 5000
     threads: int = 8
+    # Host names the server answers to besides 127.0.0.1/localhost/::1 and host:port above,
+    # comma-separated ("kb.example.cn" any port, "10.0.0.5:8080" that port, "*" no check).
+    allowed_hosts: str = ""
+    max_body_kb: int = 256  # request bodies above this are refused (413) before being read
+
+
+ACCESS_MODES = ("off", "accounts", "remote_user")
+
+
+@dataclass
+class AccessConfig:
+    """Who may write (case collections). ``off``: everyone, the local single-user default;
+    ``accounts``: users added with `kb user add`, signing in on /login; ``remote_user``: the
+    user named by a reverse proxy's header, trusted only from ``trusted_proxies``."""
+
+    mode: str = "off"  # off | accounts | remote_user
+    remote_user_header: str = "X-Remote-User"
+    trusted_proxies: str = "127.0.0.1,::1"  # remote_user: addresses whose header is believed
+    session_days: int = 14  # accounts: how long a sign-in lasts
+    secure_cookies: bool = False  # session cookie Secure even when kb itself sees plain http
 
 
 @dataclass
@@ -80,6 +102,7 @@ class Config:
     lexical: LexicalConfig = field(default_factory=LexicalConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    access: AccessConfig = field(default_factory=AccessConfig)
 
     @property
     def data_path(self) -> Path:
@@ -88,6 +111,10 @@ class Config:
     @property
     def store_path(self) -> Path:
         return self.data_path / "corpus.sqlite"
+
+    @property
+    def users_path(self) -> Path:
+        return self.data_path / "users.sqlite"
 
     def index_settings(self) -> IndexSettings:
         """What the indexer needs to know (it never sees the rest of the configuration)."""
@@ -151,4 +178,8 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
             raise ConfigError(f"{p}：配置文件格式错误（{e}）") from e
         _apply(cfg, data, str(p))
     _apply_env(cfg, env)
+    if cfg.access.mode not in ACCESS_MODES:
+        raise ConfigError(
+            f"[access] mode：值 {cfg.access.mode!r} 无效（可选：{'、'.join(ACCESS_MODES)}）"
+        )
     return cfg

@@ -1,11 +1,13 @@
 """Markdown exports: result lists and comparisons, each passage quoted with its citation.
 
-Everything users type or reports contain goes through :func:`md_text`, so raw HTML in a
-report, a query, a collection name or a note stays inert text.
+Everything users type or reports contain goes through :func:`md_text`, so raw HTML or a link
+in a report, a query, a collection name or a note stays inert text; the only URLs an export
+writes are the http(s) source URLs in the citations.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +17,24 @@ if TYPE_CHECKING:
     from kb.tools.compare import Comparison
 
 
+_INERT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\"})
+# A "]" that would close a link's text or label: followed by "(" (inline link, image), "["
+# (reference link) or ":" (a "[label]: url" definition, in any container: quote, list item).
+_CLOSES_LINK = re.compile(r"\](?=\s*[(\[:])")
+
+
 def md_text(text: str) -> str:
     """Text made inert in Markdown: raw HTML in a report, a query, a collection name or a note
-    must not render as HTML. Only & < > change, so Chinese text and punctuation read as typed."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    must not render as HTML, and ``[x](javascript:…)`` in a report must not become a link.
+
+    ``& < >`` become entities (no HTML, no ``<…>`` autolink). Every other kind of link needs
+    a ``]`` followed by ``(``, ``[`` or ``:``; those are backslash-escaped, and a backslash is
+    doubled so that one typed before a bracket cannot cancel the escape. With no definition
+    possible, a lone ``[EB/OL]`` or ``[2025-03-01]`` (every GB/T 7714 citation has them) is
+    just text, so citations read the same in the file as rendered, and Chinese text and
+    punctuation read as typed.
+    """
+    return _CLOSES_LINK.sub(r"\\]", text.translate(_INERT))
 
 
 def md_line(text: str) -> str:

@@ -11,6 +11,12 @@ Every write is one ``BEGIN IMMEDIATE`` transaction (:mod:`kb.store.sqlite`): SQL
 write lock before the first read, so two requests adding items at once can never compute the
 same next position (the UNIQUE constraints would reject it anyway) and a failed request leaves
 nothing half-written.
+
+Ids are never reused, and every change raises a version (:mod:`kb.store.collections_schema`):
+a write may name the version it was based on, and is refused (409) when that is no longer the
+current one. A collection's version covers its name and its list of items (adding, removing,
+moving); an item's version covers its note — so a note saved on one item does not make a
+reorder made at the same time fail.
 """
 
 from __future__ import annotations
@@ -26,53 +32,23 @@ from pathlib import Path
 from typing import Any
 
 from kb.render.citation import citation
+from kb.store.collections_schema import (
+    OLD_VERSIONS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    UpgradeError,
+    schema_version,
+    share_token,
+    upgrade,
+)
 from kb.store.sqlite import Database
 
 FILE_NAME = "collections.sqlite"
 NAME_MAX = 60
 NOTE_MAX = 500
-# 2: items.pub_date and items.truncated, for GB/T 7714 citations and 节选 marks (issue 14);
-# a version-1 file gains the columns when opened (items saved before have no publication date).
-SCHEMA_VERSION = "2"
 # Row ids SQLite can hold (INTEGER PRIMARY KEY is a signed 64-bit rowid, assigned from 1 up).
 ID_MAX = 2**63 - 1
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS collections (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS items (
-    id INTEGER PRIMARY KEY,
-    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    passage_id TEXT NOT NULL,
-    report_id TEXT NOT NULL,
-    saved_text TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT '',
-    org TEXT,
-    year INTEGER,
-    title TEXT,
-    section_kind TEXT,
-    heading_path_json TEXT NOT NULL DEFAULT '[]',
-    source_url TEXT,
-    doc_number TEXT,
-    report TEXT,
-    region TEXT,
-    added TEXT NOT NULL,
-    pub_date TEXT,
-    truncated INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (collection_id, position),
-    UNIQUE (collection_id, passage_id)
-);
-CREATE INDEX IF NOT EXISTS items_collection ON items(collection_id, position);
-"""
-
-# Columns added since schema version 1, with their definitions (see _upgrade).
-_ADDED_COLUMNS = {"pub_date": "TEXT", "truncated": "INTEGER NOT NULL DEFAULT 0"}
 
 # Item status against the current corpus.
 OK, CHANGED, MISSING = "ok", "changed", "missing"
@@ -154,6 +130,20 @@ def validate_note(raw: object) -> str:
     return note
 
 
+def validate_version(raw: object) -> int | None:
+    """The version a write was based on (None: not given, no check). A JSON number or a
+    string of digits, as a form sends it; ``"3"`` and ``'"3"'`` (an If-Match value) alike."""
+    if raw is None or raw == "" or raw == "*":
+        return None
+    if isinstance(raw, str):
+        text = raw.strip().removeprefix("W/").strip('"')
+        if text.isascii() and text.isdigit() and len(text) <= 18:
+            return int(text)
+    elif isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
+        return raw
+    raise CollectionError(400, "version（版本号）应为非负整数", "version")
+
+
 # -- records -----------------------------------------------------------------------------------
 
 
@@ -186,6 +176,7 @@ class Item:
     note: str
     added: str
     status: str = OK
+    version: int = 1
 
     def citation(self) -> str:
         """GB/T 7714, cited on the day the item was added to the collection."""
@@ -195,6 +186,7 @@ class Item:
         s = self.snapshot
         return {
             "id": self.id,
+            "version": self.version,
             "position": self.position,
             **asdict(s),
             "saved_text": s.text,
@@ -214,11 +206,18 @@ class Collection:
     updated: str
     count: int = 0
     items: list[Item] = field(default_factory=list)
+    owner: str = ""  # "" = nobody's (made with access control off)
+    version: int = 1
+    share_token: str = ""
 
     def to_dict(self, with_items: bool = True) -> dict[str, Any]:
+        """The collection as the API shows it (never the share token: only its owner may see
+        that, and the web layer adds it as a link)."""
         out: dict[str, Any] = {
             "id": self.id,
+            "version": self.version,
             "name": self.name,
+            "owner": self.owner or None,
             "created": self.created,
             "updated": self.updated,
             "count": self.count,
@@ -246,7 +245,40 @@ def _item(r: sqlite3.Row) -> Item:
         pub_date=r["pub_date"],
         truncated=bool(r["truncated"]),
     )
-    return Item(r["id"], r["collection_id"], r["position"], snap, r["note"], r["added"])
+    return Item(
+        r["id"],
+        r["collection_id"],
+        r["position"],
+        snap,
+        r["note"],
+        r["added"],
+        version=r["version"],
+    )
+
+
+def _collection(r: sqlite3.Row, count: int, items: list[Item] | None = None) -> Collection:
+    return Collection(
+        r["id"],
+        r["name"],
+        r["created"],
+        r["updated"],
+        count,
+        items or [],
+        owner=r["owner"],
+        version=r["version"],
+        share_token=r["share_token"],
+    )
+
+
+def _expect(what: str, current: int, expected: int | None) -> None:
+    """Refuse a change made from a stale page: it names a version that is no longer current."""
+    if expected is not None and expected != current:
+        raise CollectionError(
+            409,
+            f"{what}已在别处被修改（页面上是第 {expected} 版，现在是第 {current} 版），"
+            "为免覆盖别人的修改，本次操作未执行。请刷新页面后再试。",
+            "version",
+        )
 
 
 # -- the store ---------------------------------------------------------------------------------
@@ -262,36 +294,38 @@ class CollectionStore:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self.database = Database(self.path, _SCHEMA, SCHEMA_VERSION)
-        self._upgrade()
-
-    def _upgrade(self) -> None:
-        """Add the columns a version-1 file lacks (in one transaction, once)."""
+        self.database = Database(self.path, SCHEMA, SCHEMA_VERSION)
         with self.database.read() as db:
-            columns = {row[1] for row in db.execute("PRAGMA table_info(items)")}
-        missing = [c for c in _ADDED_COLUMNS if c not in columns]
-        if not missing:
-            return
-        with self.database.write() as db:
-            columns = {row[1] for row in db.execute("PRAGMA table_info(items)")}
-            for name, ddl in _ADDED_COLUMNS.items():
-                if name not in columns:
-                    db.execute(f"ALTER TABLE items ADD COLUMN {name} {ddl}")
-            db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
+            old = schema_version(db) in OLD_VERSIONS
+        if old:  # a file written by an older kb: rebuilt once, before first use
+            if self.database.readonly:
+                raise UpgradeError(
+                    f"案例集文件 {self.path} 来自旧版本，需要升级一次，但无法写入："
+                    "请让该文件及其目录可写，再启动 kb serve"
+                )
+            self.database.close()
+            upgrade(self.path)
+            self.database = Database(self.path, SCHEMA, SCHEMA_VERSION)
 
     def close(self) -> None:
         self.database.close()
 
     # -- collections ---------------------------------------------------------------------------
 
-    def list_collections(self) -> list[Collection]:
-        """Every collection, most recently changed first, with its item count."""
+    def list_collections(self, owners: Iterable[str] | None = None) -> list[Collection]:
+        """Every collection (or those of the given owners; ``""`` is nobody's), most recently
+        changed first, with its item count."""
+        where, params = "", ()
+        if owners is not None:
+            params = tuple(owners)
+            where = f"WHERE c.owner IN ({','.join('?' * len(params))})" if params else "WHERE 0"
         with self.database.read() as db:
             rows = db.execute(
                 "SELECT c.*, (SELECT COUNT(*) FROM items i WHERE i.collection_id = c.id) AS n "
-                "FROM collections c ORDER BY c.updated DESC, c.id DESC"
+                f"FROM collections c {where} ORDER BY c.updated DESC, c.id DESC",
+                params,
             ).fetchall()
-        return [Collection(r["id"], r["name"], r["created"], r["updated"], r["n"]) for r in rows]
+        return [_collection(r, r["n"]) for r in rows]
 
     def _get(self, db: sqlite3.Connection, cid: int) -> sqlite3.Row:
         # An id SQLite cannot even hold (a URL can carry any number) is simply not there;
@@ -308,47 +342,90 @@ class CollectionStore:
     def get(self, cid: int) -> Collection:
         """A collection with its items in order (statuses not yet checked: see check_status)."""
         with self.database.read() as db:
-            row = self._get(db, cid)
-            items = [
-                _item(r)
-                for r in db.execute(
-                    "SELECT * FROM items WHERE collection_id = ? ORDER BY position", (cid,)
-                )
-            ]
-        return Collection(row["id"], row["name"], row["created"], row["updated"], len(items), items)
+            return self._with_items(db, self._get(db, cid))
 
-    def create(self, name: object) -> Collection:
+    @staticmethod
+    def _with_items(db: sqlite3.Connection, row: sqlite3.Row) -> Collection:
+        items = [
+            _item(r)
+            for r in db.execute(
+                "SELECT * FROM items WHERE collection_id = ? ORDER BY position", (row["id"],)
+            )
+        ]
+        return _collection(row, len(items), items)
+
+    def shared(self, token: str) -> Collection:
+        """The collection a share link names (404 for an unknown or revoked link)."""
+        with self.database.read() as db:
+            row = db.execute("SELECT * FROM collections WHERE share_token = ?", (token,)).fetchone()
+            if row is None:
+                raise CollectionError(404, "分享链接无效或已被收回")
+            return self._with_items(db, row)
+
+    def create(self, name: object, owner: str = "") -> Collection:
         name = validate_name(name)
         now = _now()
+        token = share_token()
         with self.database.write() as db:
-            self._unique(db, name)
+            self._unique(db, name, owner)
             cur = db.execute(
-                "INSERT INTO collections (name, created, updated) VALUES (?, ?, ?)",
-                (name, now, now),
+                "INSERT INTO collections (name, owner, share_token, created, updated) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (name, owner, token, now, now),
             )
             cid = int(cur.lastrowid or 0)
-        return Collection(cid, name, now, now)
+        return Collection(cid, name, now, now, owner=owner, share_token=token)
 
-    def rename(self, cid: int, name: object) -> Collection:
+    def rename(self, cid: int, name: object, version: int | None = None) -> Collection:
         name = validate_name(name)
         with self.database.write() as db:
-            self._get(db, cid)
-            self._unique(db, name, cid)
-            db.execute(
-                "UPDATE collections SET name = ?, updated = ? WHERE id = ?", (name, _now(), cid)
-            )
+            row = self._get(db, cid)
+            _expect(f"案例集「{row['name']}」", row["version"], version)
+            self._unique(db, name, row["owner"], cid)
+            db.execute("UPDATE collections SET name = ? WHERE id = ?", (name, cid))
+            self._touch(db, cid)
         return self.get(cid)
 
     @staticmethod
-    def _unique(db: sqlite3.Connection, name: str, cid: int | None = None) -> None:
-        row = db.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()
+    def _unique(db: sqlite3.Connection, name: str, owner: str, cid: int | None = None) -> None:
+        row = db.execute(
+            "SELECT id FROM collections WHERE name = ? AND owner = ?", (name, owner)
+        ).fetchone()
         if row is not None and row["id"] != cid:
             raise CollectionError(409, f"已有名为「{name}」的案例集，请换一个名称", "name")
 
-    def delete(self, cid: int) -> None:
+    def delete(self, cid: int, version: int | None = None) -> None:
+        with self.database.write() as db:
+            row = self._get(db, cid)
+            _expect(f"案例集「{row['name']}」", row["version"], version)
+            db.execute("DELETE FROM collections WHERE id = ?", (cid,))
+
+    def new_share_token(self, cid: int) -> Collection:
+        """Revoke the collection's share link and make a new one."""
         with self.database.write() as db:
             self._get(db, cid)
-            db.execute("DELETE FROM collections WHERE id = ?", (cid,))
+            db.execute("UPDATE collections SET share_token = ? WHERE id = ?", (share_token(), cid))
+        return self.get(cid)
+
+    def adopt(self, owner: str) -> tuple[int, list[str]]:
+        """Give every collection nobody owns to ``owner`` (when access control is switched on
+        after collections were made). Returns how many moved, and the names left behind
+        because ``owner`` already has a collection of that name."""
+        with self.database.write() as db:
+            clash = [
+                r[0]
+                for r in db.execute(
+                    "SELECT name FROM collections WHERE owner = '' AND name IN "
+                    "(SELECT name FROM collections WHERE owner = ?)",
+                    (owner,),
+                )
+            ]
+            cur = db.execute(
+                "UPDATE collections SET owner = ? WHERE owner = '' AND name NOT IN "
+                "(SELECT name FROM collections WHERE owner = ?)",
+                (owner, owner),
+            )
+        return cur.rowcount, clash
 
     # -- items ---------------------------------------------------------------------------------
 
@@ -410,28 +487,39 @@ class CollectionStore:
         return row
 
     @staticmethod
-    def _touch(db: sqlite3.Connection, cid: int) -> None:
-        db.execute("UPDATE collections SET updated = ? WHERE id = ?", (_now(), cid))
+    def _touch(db: sqlite3.Connection, cid: int, new_version: bool = True) -> None:
+        """Mark the collection changed (and raise its version, unless only a note changed)."""
+        bump = ", version = version + 1" if new_version else ""
+        db.execute(f"UPDATE collections SET updated = ?{bump} WHERE id = ?", (_now(), cid))
 
-    def update_note(self, cid: int, item_id: int, note: object) -> Item:
+    def update_note(self, cid: int, item_id: int, note: object, version: int | None = None) -> Item:
+        """Change an item's note; ``version`` is the item's version the edit was based on."""
         note = validate_note(note)
         with self.database.write() as db:
-            self._item_row(db, cid, item_id)
-            db.execute("UPDATE items SET note = ? WHERE id = ?", (note, item_id))
-            self._touch(db, cid)
+            row = self._item_row(db, cid, item_id)
+            _expect(f"条目 {item_id} 的说明", row["version"], version)
+            db.execute(
+                "UPDATE items SET note = ?, version = version + 1 WHERE id = ?", (note, item_id)
+            )
+            self._touch(db, cid, new_version=False)
             return _item(self._item_row(db, cid, item_id))
 
-    def remove_item(self, cid: int, item_id: int) -> None:
+    def remove_item(self, cid: int, item_id: int, version: int | None = None) -> None:
+        """Take an item out; ``version`` is the item's version (its note as the page saw it)."""
         with self.database.write() as db:
-            self._item_row(db, cid, item_id)
+            row = self._item_row(db, cid, item_id)
+            _expect(f"条目 {item_id}", row["version"], version)
             db.execute("DELETE FROM items WHERE id = ?", (item_id,))
             self._renumber(db, cid, self._order(db, cid))
             self._touch(db, cid)
 
-    def move_item(self, cid: int, item_id: int, delta: int) -> None:
-        """Move an item up (negative) or down (positive) by that many places, within bounds."""
+    def move_item(self, cid: int, item_id: int, delta: int, version: int | None = None) -> None:
+        """Move an item up (negative) or down (positive) by that many places, within bounds;
+        ``version`` is the collection's (the order the page showed)."""
         with self.database.write() as db:
             self._item_row(db, cid, item_id)
+            col = self._get(db, cid)
+            _expect(f"案例集「{col['name']}」", col["version"], version)
             order = self._order(db, cid)
             i = order.index(item_id)
             j = min(max(i + delta, 0), len(order) - 1)
@@ -439,11 +527,12 @@ class CollectionStore:
             self._renumber(db, cid, order)
             self._touch(db, cid)
 
-    def reorder(self, cid: int, item_ids: Iterable[int]) -> None:
+    def reorder(self, cid: int, item_ids: Iterable[int], version: int | None = None) -> None:
         """Put the items in the given order: exactly the collection's item ids, each once."""
         wanted = list(item_ids)
         with self.database.write() as db:
-            self._get(db, cid)
+            col = self._get(db, cid)
+            _expect(f"案例集「{col['name']}」", col["version"], version)
             current = self._order(db, cid)
             if sorted(wanted) != sorted(current):
                 raise CollectionError(

@@ -14,7 +14,6 @@ import io
 import json
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,7 @@ from urllib.request import urlopen
 import pytest
 
 from kb.store.corpus import CorpusStore
-from tests.support import CORPUS, ingest_and_index
+from tests.support import CORPUS, ingest_and_index, served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -85,28 +84,6 @@ NOT_EXECUTED = {"xss": "undefined", "inlineScripts": 0, "handlers": 0, "jsLinks"
 
 
 # -- the server and the browser ----------------------------------------------------------------
-
-
-@contextmanager
-def served(cfg) -> Iterator[tuple[str, object]]:
-    """The real app on ``cfg`` behind waitress in a background thread: (base URL, app)."""
-    from waitress import wasyncore
-    from waitress.server import create_server
-
-    from web.app import create_app
-
-    app = create_app(cfg)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="kb-browser-waitress", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", app
-    finally:
-        server.close()  # stop listening
-        wasyncore.close_all(server._map)  # drop kept-alive connections: the loop ends
-        server.task_dispatcher.shutdown()
-        thread.join(timeout=10)
-        app.config["KB_SEARCHER"].close()
 
 
 @contextmanager

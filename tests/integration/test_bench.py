@@ -147,3 +147,20 @@ def test_tiny_end_to_end_run(tmp_path):
     (out / "size-500.json").write_text(json.dumps(result))
     text = write_report(out).read_text()
     assert "| hybrid |" in text and "recall@10" in text
+
+
+@pytest.mark.slow
+def test_load_script_drives_every_endpoint_and_counts_errors(seed_cfg, tmp_path):
+    """bench/load.py on a copy of the seed index: 2 clients, one rebuild, a clean record."""
+    from bench.load import main
+    from tests.support import copy_kb
+
+    cfg = copy_kb(seed_cfg, tmp_path / "kb")
+    out = tmp_path / "load.json"
+    args = ["--clients", "2", "--requests", "40", "--builds", "1"]
+    assert main([*args, "--data-dir", str(cfg.data_path), "--out", str(out)]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["requests"] >= 80 and result["errors"] == 0
+    assert [b["returncode"] for b in result["builds"]] == [0]
+    assert {"api/search", "POST collection", "api/collections"} <= set(result["endpoints"])
+    assert result["load_average"]["samples"] >= 0 and result["machine"]["cores"]

@@ -32,7 +32,8 @@ from kb.store.collections import (
     validate_note,
 )
 from kb.tools.collections import check_status
-from tests.support import CORPUS, ingest_and_index
+from tests.support import CORPUS, ingest_and_index, send
+from tests.support import form_token as token
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -264,34 +265,6 @@ def test_markdown_handout_keeps_name_note_and_text_inert(store):
 # -- the web app on the seed index ---------------------------------------------------------------
 
 
-@pytest.fixture
-def app(seed_cfg, seed_searcher, tmp_path):
-    from web.app import create_app
-
-    app = create_app(seed_cfg, seed_searcher)
-    app.config["KB_COLLECTIONS"] = str(tmp_path / "collections.sqlite")
-    return app
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def seed_pids(seed_searcher) -> list[str]:
-    from kb.search import SearchRequest
-
-    resp = seed_searcher.search(SearchRequest("首违不罚", mode="lexical"))
-    return [h.passage.id for h in resp.hits]
-
-
-def send(client, method: str, url: str, body=None, status: int = 200, **headers):
-    r = client.open(url, method=method, json=body, headers=headers)
-    assert r.status_code == status, r.get_data(as_text=True)
-    return r.get_json()
-
-
 @pytest.mark.slow
 def test_api_round_trip(client, seed_pids):
     col = send(client, "POST", "/api/collections", {"name": "首违不罚案例"}, 201)
@@ -487,11 +460,6 @@ def test_concurrent_api_adds(app, seed_searcher):
 
 
 # -- forms ---------------------------------------------------------------------------------------
-
-
-def token(client, url: str = "/collections") -> str:
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
 @pytest.mark.slow

@@ -6,6 +6,10 @@ Forms are protected against cross-site requests the way a local single-user app 
 the Origin (or Referer) must be this host, and a random token kept in a cookie must come back
 in the form (double submit). The JSON API accepts only ``application/json`` bodies — which a
 foreign page cannot send without a CORS preflight this app never grants — and checks Origin too.
+
+Who may read and change what is :mod:`web.auth`'s to say (the access model): every read by id
+asks ``readable``, every change ``owned``; a share link (``/shared/<token>``) shows a
+collection read-only to anyone who has it.
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ from kb.store.collections import (
     Snapshot,
     validate_name,
     validate_passage_id,
+    validate_version,
 )
 from kb.tools.collections import check_status
+from web import auth
 from web.context import collections as store
 from web.context import collections_path, searcher
 from web.csrf import json_body, token
+from web.redirects import local_path
 from web.responses import download
 from web.templating import region
 
@@ -39,11 +46,42 @@ bp = Blueprint("collections", __name__)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def choices() -> list[Collection]:
-    """Collections for the 加入案例集 control; no file is created just to render a page."""
+def _visible(*, writable: bool) -> list[Collection]:
+    """The collections this visitor sees in the list (``writable``: only those they may add
+    to); no file is created just to render a page."""
     if not collections_path().exists():
         return []
-    return store().list_collections()
+    if not auth.enabled():
+        return store().list_collections()
+    user = auth.current_user()
+    if user is None:
+        return []
+    return store().list_collections(owners=(user,) if writable else (user, ""))
+
+
+def listed() -> list[Collection]:
+    """The list page: all collections (access control off), else the visitor's own and the
+    ones nobody owns (read-only)."""
+    return _visible(writable=False)
+
+
+def choices() -> list[Collection]:
+    """Collections for the 加入案例集 control: the ones this visitor may add to."""
+    return _visible(writable=True)
+
+
+def readable(cid: int) -> Collection:
+    """The collection, if this visitor may read it by its id (404, 403 otherwise)."""
+    col = store().get(cid)
+    auth.require_reader(col)
+    return col
+
+
+def owned(cid: int) -> Collection:
+    """The collection, if this visitor may change it (404, 403 otherwise)."""
+    col = store().get(cid)
+    auth.require_owner(col)
+    return col
 
 
 def snapshot(raw: object) -> Snapshot:
@@ -73,9 +111,8 @@ def snapshot(raw: object) -> Snapshot:
     )
 
 
-def checked(cid: int) -> Collection:
-    """A collection with each item marked ok / changed / missing against the current corpus."""
-    col = store().get(cid)
+def checked(col: Collection) -> Collection:
+    """The collection with each item marked ok / changed / missing against the current corpus."""
     s = searcher()
     s.reload_if_stale()
     check_status(
@@ -95,15 +132,25 @@ def collect_state() -> dict[str, Any]:
             "csrf": token(),
             "collections": choices(),
             "next": request.full_path.rstrip("?"),
+            "can_write": auth.may_write(),
         }
     return g.kb_collect_state
 
 
-def _local(target: str | None) -> str | None:
-    """Only a path on this site is a place to go back to (no //host, no scheme)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
+def expected_version(body: Any = None) -> int | None:
+    """The version a write was based on: an ``If-Match: "N"`` header, else the ``version`` of
+    the JSON body or the form (see kb.store.collections: a stale one is refused with 409)."""
+    if "If-Match" in request.headers:
+        return validate_version(request.headers["If-Match"])
+    if body is None:
+        body = request.form if request.form else _optional_json()
+    return validate_version(body.get("version"))
+
+
+def _optional_json() -> dict[str, Any]:
+    """A DELETE may carry a JSON body (with its ``version``) or none at all."""
+    body = request.get_json(silent=True) if request.is_json else None
+    return body if isinstance(body, dict) else {}
 
 
 def _int(value: Any, name: str) -> int:
@@ -123,7 +170,7 @@ def _render(template: str, status: int = 200, **context: Any):
 
 
 def _list_page(error: str | None = None, status: int = 200, name: str = ""):
-    return _render("collections.html", status, collections=choices(), error=error, name=name)
+    return _render("collections.html", status, collections=listed(), error=error, name=name)
 
 
 @bp.get("/collections")
@@ -133,31 +180,78 @@ def index():
 
 @bp.post("/collections")
 def create():
+    owner = auth.require_writer()
     try:
-        col = store().create(request.form.get("name"))
+        col = store().create(request.form.get("name"), owner)
     except CollectionError as e:
         return _list_page(e.message, e.status, request.form.get("name", ""))
     return redirect(url_for("collections.show", cid=col.id), 303)
 
 
-def _show_page(cid: int, error: str | None = None, status: int = 200):
-    col = checked(cid)
+def share_url(col: Collection) -> str | None:
+    """The read-only link of a collection, for its owner's eyes (with access control on)."""
+    if not (auth.enabled() and auth.owns(col)):
+        return None
+    return url_for("collections.shared_page", share=col.share_token, _external=True)
+
+
+def _exports(col: Collection, shared: bool) -> dict[str, str]:
+    """Where the page's download and JSON links go: by share link on a shared page."""
+    if shared:
+        names = ("shared_md", "shared_docx", "api_shared")
+        return {
+            k: url_for(f"collections.{n}", share=col.share_token)
+            for k, n in zip(("md", "docx", "json"), names, strict=True)
+        }
+    names = ("export_md", "export_docx", "api_get")
+    return {
+        k: url_for(f"collections.{n}", cid=col.id)
+        for k, n in zip(("md", "docx", "json"), names, strict=True)
+    }
+
+
+def _collection_page(
+    col: Collection, error: str | None = None, status: int = 200, shared: bool = False
+):
     added = request.args.get("added", type=int)
-    back = _local(request.args.get("back"))
+    # A return link that is not a path of this site goes to the search page instead.
+    back = request.args.get("back") and (local_path(request.args.get("back")) or "/")
     return _render(
         "collection.html",
         status,
-        col=col,
+        col=checked(col),
         error=error,
         added=added,
         back=back,
         status_labels=STATUS_LABELS,
+        can_edit=auth.owns(col) and not shared,
+        shared=shared,
+        share_url=None if shared else share_url(col),
+        exports=_exports(col, shared),
     )
+
+
+def _show_page(cid: int, error: str | None = None, status: int = 200):
+    return _collection_page(readable(cid), error, status)
 
 
 @bp.get("/collections/<int:cid>")
 def show(cid: int):
     return _show_page(cid)
+
+
+@bp.get("/shared/<share>")
+def shared_page(share: str):
+    """A collection read-only, for anyone holding its share link."""
+    return _collection_page(store().shared(share), shared=True)
+
+
+@bp.post("/collections/<int:cid>/share")
+def new_share_link(cid: int):
+    """Revoke the share link (whoever has the old one loses access) and make a new one."""
+    owned(cid)
+    store().new_share_token(cid)
+    return redirect(url_for("collections.show", cid=cid, _anchor="share"), 303)
 
 
 def _form_action(cid: int, action: Callable[[], Any], anchor: str | None = None):
@@ -169,48 +263,63 @@ def _form_action(cid: int, action: Callable[[], Any], anchor: str | None = None)
         if e.status == 404:
             raise
         return _show_page(cid, e.message, e.status)
-    back = _local(request.form.get("next"))
+    back = local_path(request.form.get("next"))
     return redirect(back or url_for("collections.show", cid=cid, _anchor=anchor), 303)
 
 
 @bp.post("/collections/<int:cid>/rename")
 def rename(cid: int):
-    return _form_action(cid, lambda: store().rename(cid, request.form.get("name")))
+    owned(cid)
+    change = partial(store().rename, cid, request.form.get("name"), expected_version())
+    return _form_action(cid, change)
 
 
 @bp.post("/collections/<int:cid>/delete")
 def delete(cid: int):
-    store().delete(cid)
+    owned(cid)
+    try:
+        store().delete(cid, expected_version())
+    except CollectionError as e:
+        if e.status == 404:
+            raise
+        return _list_page(e.message, e.status)
     return redirect(url_for("collections.index"), 303)
 
 
 @bp.post("/collections/<int:cid>/items/<int:item_id>/note")
 def note(cid: int, item_id: int):
-    change = partial(store().update_note, cid, item_id, request.form.get("note"))
+    owned(cid)
+    change = partial(
+        store().update_note, cid, item_id, request.form.get("note"), expected_version()
+    )
     return _form_action(cid, change, f"item-{item_id}")
 
 
 @bp.post("/collections/<int:cid>/items/<int:item_id>/move")
 def move(cid: int, item_id: int):
+    owned(cid)
     delta = -1 if request.form.get("direction") == "up" else 1
-    return _form_action(cid, lambda: store().move_item(cid, item_id, delta), f"item-{item_id}")
+    change = partial(store().move_item, cid, item_id, delta, expected_version())
+    return _form_action(cid, change, f"item-{item_id}")
 
 
 @bp.post("/collections/<int:cid>/items/<int:item_id>/delete")
 def remove(cid: int, item_id: int):
-    return _form_action(cid, lambda: store().remove_item(cid, item_id))
+    owned(cid)
+    return _form_action(cid, partial(store().remove_item, cid, item_id, expected_version()))
 
 
 def _add(form: dict[str, Any]) -> tuple[Collection, int]:
     """Add a passage to the chosen collection, or to a new one when a name is given."""
+    owner = auth.require_writer()
     snap = snapshot(form.get("passage_id"))
     name = str(form.get("name") or "").strip()
     if name or form.get("collection") == "new":
         wanted = validate_name(name)
-        existing = next((c for c in store().list_collections() if c.name == wanted), None)
-        col = existing or store().create(wanted)
+        existing = next((c for c in choices() if c.name == wanted), None)
+        col = existing or store().create(wanted, owner)
     else:
-        col = store().get(_int(form.get("collection"), "collection"))
+        col = owned(_int(form.get("collection"), "collection"))
     item = store().add_item(col.id, snap, form.get("note", ""))
     return col, item.id
 
@@ -218,6 +327,10 @@ def _add(form: dict[str, Any]) -> tuple[Collection, int]:
 @bp.get("/collections/add")
 def add_form():
     """A page for adding one passage (also where the control lands when something is wrong)."""
+    login = auth.viewer()["login"]
+    if login:  # an anonymous visitor: sign in first, then come back here
+        return redirect(login, 303)
+    auth.require_writer()
     return _add_page(request.args.get("passage_id", ""), request.args.get("next"))
 
 
@@ -227,7 +340,7 @@ def _add_page(passage_id: str, back: str | None, error: str | None = None, statu
         "collections.html",
         status,
         adding=snap,
-        back=_local(back),
+        back=local_path(back),
         collections=choices(),
         error=error,
         form=request.form,
@@ -236,7 +349,7 @@ def _add_page(passage_id: str, back: str | None, error: str | None = None, statu
 
 @bp.post("/collections/add")
 def add():
-    back = _local(request.form.get("next"))
+    back = local_path(request.form.get("next"))
     try:
         col, item_id = _add(request.form)
     except CollectionError as e:
@@ -257,78 +370,130 @@ def _export_name(col: Collection, ext: str) -> str:
     return f"案例集-{safe}.{ext}"
 
 
+def _markdown(col: Collection):
+    col = checked(col)
+    return download(to_markdown(col), "text/markdown; charset=utf-8", _export_name(col, "md"))
+
+
+def _docx(col: Collection):
+    col = checked(col)
+    return download(to_docx(col), DOCX_MIME, _export_name(col, "docx"))
+
+
 @bp.get("/collections/<int:cid>.md")
 def export_md(cid: int):
-    col = checked(cid)
-    return download(to_markdown(col), "text/markdown; charset=utf-8", _export_name(col, "md"))
+    return _markdown(readable(cid))
 
 
 @bp.get("/collections/<int:cid>.docx")
 def export_docx(cid: int):
-    col = checked(cid)
-    return download(to_docx(col), DOCX_MIME, _export_name(col, "docx"))
+    return _docx(readable(cid))
+
+
+@bp.get("/shared/<share>.md")
+def shared_md(share: str):
+    return _markdown(store().shared(share))
+
+
+@bp.get("/shared/<share>.docx")
+def shared_docx(share: str):
+    return _docx(store().shared(share))
 
 
 # -- JSON API ----------------------------------------------------------------------------------
 
 
+def as_json(col: Collection, with_items: bool = True) -> dict[str, Any]:
+    """A collection for the API: what the store says, plus what this visitor may do with it
+    (``can_edit``) and, for its owner with access control on, its ``share_url``."""
+    out = col.to_dict(with_items=with_items)
+    out["can_edit"] = auth.owns(col)
+    link = share_url(col)
+    if link:
+        out["share_url"] = link
+    return out
+
+
+def _current(cid: int) -> dict[str, Any]:
+    """The collection as it is after a change, items checked against the corpus."""
+    return as_json(checked(store().get(cid)))
+
+
 @bp.get("/api/collections")
 def api_list():
-    return jsonify({"collections": [c.to_dict(with_items=False) for c in choices()]})
+    return jsonify({"collections": [as_json(c, with_items=False) for c in listed()]})
 
 
 @bp.post("/api/collections")
 def api_create():
-    col = store().create(json_body().get("name"))
-    return jsonify(col.to_dict()), 201
+    owner = auth.require_writer()
+    col = store().create(json_body().get("name"), owner)
+    return jsonify(as_json(col)), 201
 
 
 @bp.get("/api/collections/<int:cid>")
 def api_get(cid: int):
-    return jsonify(checked(cid).to_dict())
+    return jsonify(as_json(checked(readable(cid))))
+
+
+@bp.get("/api/shared/<share>")
+def api_shared(share: str):
+    """A collection read through its share link (never editable there)."""
+    out = as_json(checked(store().shared(share)))
+    out["can_edit"] = False
+    out.pop("share_url", None)
+    return jsonify(out)
 
 
 @bp.patch("/api/collections/<int:cid>")
 def api_rename(cid: int):
-    store().rename(cid, json_body().get("name"))
-    return jsonify(checked(cid).to_dict())
+    owned(cid)
+    body = json_body()
+    store().rename(cid, body.get("name"), expected_version(body))
+    return jsonify(_current(cid))
 
 
 @bp.delete("/api/collections/<int:cid>")
 def api_delete(cid: int):
-    store().delete(cid)
+    owned(cid)
+    store().delete(cid, expected_version())
     return jsonify({"deleted": cid})
 
 
 @bp.post("/api/collections/<int:cid>/items")
 def api_add(cid: int):
+    owned(cid)  # 404 / 403 before looking at the passage
     body = json_body()
-    store().get(cid)  # 404 for an unknown collection before looking at the passage
     item = store().add_item(cid, snapshot(body.get("passage_id")), body.get("note"))
     return jsonify(item.to_dict()), 201
 
 
 @bp.patch("/api/collections/<int:cid>/items/<int:item_id>")
 def api_update(cid: int, item_id: int):
+    owned(cid)
     body = json_body()
     if "note" not in body:
         raise CollectionError(400, "请提供 note（说明）", "note")
-    return jsonify(store().update_note(cid, item_id, body["note"]).to_dict())
+    item = store().update_note(cid, item_id, body["note"], expected_version(body))
+    return jsonify(item.to_dict())
 
 
 @bp.delete("/api/collections/<int:cid>/items/<int:item_id>")
 def api_remove(cid: int, item_id: int):
-    store().remove_item(cid, item_id)
-    return jsonify(checked(cid).to_dict())
+    owned(cid)
+    store().remove_item(cid, item_id, expected_version())
+    return jsonify(_current(cid))
 
 
 @bp.post("/api/collections/<int:cid>/order")
 def api_order(cid: int):
-    ids = json_body().get("items")
+    owned(cid)
+    body = json_body()
+    ids = body.get("items")
     # bool is an int to Python, but true is not an item number.
     if not isinstance(ids, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in ids
     ):
         raise CollectionError(400, "items 应为条目编号（整数）的列表", "items")
-    store().reorder(cid, ids)
-    return jsonify(checked(cid).to_dict())
+    store().reorder(cid, ids, expected_version(body))
+    return jsonify(_current(cid))

@@ -31,10 +31,11 @@ index: setup
 run: index
 	$(KB) serve --host $(HOST) --port $(PORT)
 
-# Debian's Chromium and CJK fonts for the Playwright browser tests (skipped when present).
+# Debian's Chromium and CJK fonts for the Playwright browser tests, and LibreOffice to print the
+# Word handout in a test (skipped when present).
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/soffice ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk libreoffice-writer-nogui >/dev/null; \
 	fi
 
 test: setup browser-deps lint

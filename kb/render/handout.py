@@ -7,6 +7,7 @@ from datetime import datetime
 
 from kb.render.citation import org_label, quoted_text
 from kb.render.markdown import md_line, md_text, quotation
+from kb.render.word import add_cited, official_document
 from kb.store.collections import OK, STATUS_NOTES, Collection, Item
 
 
@@ -48,30 +49,23 @@ def to_markdown(col: Collection) -> str:
 
 
 def to_docx(col: Collection) -> bytes:
-    """The same handout as a Word document (title, quotations, citation lines, notes)."""
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
+    """The same handout as a Word document that prints as it is: A4, 公文 fonts and margins,
+    page numbers, each quotation with a citation line whose source link can be clicked."""
+    from docx.shared import RGBColor
 
-    doc = Document()
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(11)
-    # Word picks the East Asian font separately; without it Chinese falls back unpredictably.
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
-    doc.core_properties.title = f"案例集：{col.name}"
-    doc.add_heading(f"案例集：{col.name}", level=0)
-    doc.add_paragraph(f"共 {len(col.items)} 条，导出于 {_stamp()}。")
+    doc, _ = official_document(f"案例集：{col.name}")
+    doc.add_paragraph(f"案例集：{col.name}", style="案例标题")
+    doc.add_paragraph(f"共 {len(col.items)} 条，导出于 {_stamp()}。", style="出处")
     for n, item in enumerate(col.items, start=1):
-        doc.add_heading(_heading(item, n), level=2)
+        doc.add_paragraph(_heading(item, n), style="条目标题")
         if item.status != OK:
-            warn = doc.add_paragraph().add_run(f"注：{STATUS_NOTES[item.status]}")
+            warn = doc.add_paragraph(style="出处").add_run(f"注：{STATUS_NOTES[item.status]}")
             warn.font.color.rgb = RGBColor(0xB3, 0x26, 0x1E)
         for part in quoted_text(item.snapshot.text, item.snapshot.truncated).split("\n"):
-            doc.add_paragraph(part, style="Quote")
-        cite = doc.add_paragraph().add_run(_cite_line(item))
-        cite.font.size = Pt(9.5)
+            doc.add_paragraph(part, style="引文")
+        add_cited(doc.add_paragraph(style="出处"), _cite_line(item), item.snapshot.source_url)
         if item.note:
-            p = doc.add_paragraph()
+            p = doc.add_paragraph(style="说明")
             p.add_run("说明：").bold = True
             p.add_run(item.note)
     if not col.items:

@@ -83,10 +83,16 @@ def _now() -> str:
 # -- validation --------------------------------------------------------------------------------
 
 
+def _name_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
 def validate_name(raw: object) -> str:
     """A collection name: 1–60 characters, not blank, no control characters.
 
-    NFKC and collapsed spaces, so 「案例 一」 and 「案例　一」 are one name, not two look-alikes.
+    Kept as typed (full-width （）【】 stay full-width: they are what a Chinese title uses), with
+    runs of spaces, full-width ones included, collapsed to one. Look-alikes are refused by
+    ``_unique`` instead, which compares names folded with NFKC.
     """
     if raw is None:
         raise CollectionError(400, "请填写案例集名称", "name")
@@ -96,7 +102,7 @@ def validate_name(raw: object) -> str:
         raise CollectionError(400, "案例集名称（name）应为文字", "name")
     if _CONTROL.search(raw.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
         raise CollectionError(400, "案例集名称不能包含控制字符", "name")
-    name = " ".join(unicodedata.normalize("NFKC", raw).split())
+    name = " ".join(unicodedata.normalize("NFC", raw).split())
     if not name:
         raise CollectionError(400, "请填写案例集名称（不能为空白）", "name")
     if len(name) > NAME_MAX:
@@ -388,11 +394,14 @@ class CollectionStore:
 
     @staticmethod
     def _unique(db: sqlite3.Connection, name: str, owner: str, cid: int | None = None) -> None:
-        row = db.execute(
-            "SELECT id FROM collections WHERE name = ? AND owner = ?", (name, owner)
-        ).fetchone()
-        if row is not None and row["id"] != cid:
-            raise CollectionError(409, f"已有名为「{name}」的案例集，请换一个名称", "name")
+        """One owner's names differ by more than width: 案例（一） and 案例(一) are one name."""
+        key = _name_key(name)
+        rows = db.execute("SELECT id, name FROM collections WHERE owner = ?", (owner,))
+        for row in rows:
+            if row["id"] != cid and _name_key(row["name"]) == key:
+                raise CollectionError(
+                    409, f"已有名为「{row['name']}」的案例集，请换一个名称", "name"
+                )
 
     def delete(self, cid: int, version: int | None = None) -> None:
         with self.database.write() as db:

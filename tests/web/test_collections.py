@@ -83,9 +83,10 @@ def test_bad_names_are_refused_with_a_reason(raw, message):
     assert message in err.value.message
 
 
-def test_names_are_normalised():
+def test_names_keep_what_was_typed_but_spaces():
     assert validate_name("  执法　 案例  ") == "执法 案例"
-    assert validate_name("ＡＢＣ") == "ABC"
+    assert validate_name("执法力量（案例）【第一辑】") == "执法力量（案例）【第一辑】"
+    assert validate_name("ＡＢＣ") == "ＡＢＣ"
     assert len(validate_name("案" * NAME_MAX)) == NAME_MAX
 
 
@@ -111,6 +112,12 @@ def test_create_rename_delete_and_unique_names(store):
     with pytest.raises(CollectionError):
         store.rename(b.id, "培训案例")
     assert store.rename(a.id, "培训案例").name == "培训案例"  # its own name is fine
+    c = store.create("执法力量（案例）")
+    assert store.get(c.id).name == "执法力量（案例）"
+    with pytest.raises(CollectionError) as err:
+        store.create("执法力量(案例)")  # a look-alike of a name the owner already has
+    assert err.value.status == 409 and "已有名为「执法力量（案例）」" in err.value.message
+    store.delete(c.id)
     store.rename(b.id, "执法案例二")
     assert sorted(c.name for c in store.list_collections()) == ["培训案例", "执法案例二"]
     store.add_item(a.id, snap(1))
@@ -243,7 +250,7 @@ def test_markdown_and_docx_handouts(store):
     text = "\n".join(p.text for p in document.paragraphs)
     assert "案例集：执法力量案例" in text and "人少事多。" in text and "说明一" in text
     assert text.count("—— 引自：甲县应急管理局. 甲县应急管理局2024年") == 2
-    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    quotes = [p.text for p in document.paragraphs if p.style.name == "引文"]
     assert quotes == ["执法力量相对薄弱。", "人少事多。", "第2段原文。"]
 
 

@@ -24,18 +24,24 @@ LABEL_CHARS = 9  # horizontal chart labels longer than this are cut (the full te
 @dataclass
 class Bar:
     label: str
-    value: int
+    value: float  # a count, or a share in percent
     href: str | None = None
     title: str = ""  # hover text; defaults to "label：value"
     key: str = ""  # machine value for data-value (e.g. the year), defaults to label
+    gap: bool = False  # no data at all here (a year without reports): drawn as a gap, not a 0
+
+    @property
+    def shown(self) -> str:
+        return "无" if self.gap else _fmt(self.value)
 
 
 def _e(value: object) -> str:
     return str(escape(value))
 
 
-def nice_max(value: int, ticks: int = 4) -> tuple[int, int]:
+def nice_max(value: float, ticks: int = 4) -> tuple[int, int]:
     """(axis maximum, tick step): a 1-2-5 step so the axis reads in round numbers."""
+    value = math.ceil(value)
     if value <= 0:
         return 1, 1
     raw = value / ticks
@@ -59,7 +65,7 @@ def _open(kind: str, dim: str, caption: str, width: float, height: float) -> lis
 
 
 def _category_frame(
-    kind: str, dim: str, caption: str, bars: Sequence[Bar], plot_h: int
+    kind: str, dim: str, caption: str, bars: Sequence[Bar], plot_h: int, unit: str = ""
 ) -> tuple[list[str], int, int, int]:
     """Opening of a chart with one slot per category along x and a value axis with grid lines:
     (markup so far, width, y of the baseline, axis maximum)."""
@@ -71,7 +77,7 @@ def _category_frame(
         y = _fmt(base - plot_h * v / top_value)
         out.append(
             f'<line class="grid" x1="{LEFT}" y1="{y}" x2="{width - 10}" y2="{y}"/>'
-            f'<text class="tick" x="{LEFT - 6}" y="{y}" dy="4" text-anchor="end">{v}</text>'
+            f'<text class="tick" x="{LEFT - 6}" y="{y}" dy="4" text-anchor="end">{v}{unit}</text>'
         )
     return out, width, base, top_value
 
@@ -85,33 +91,40 @@ def _close_category(out: list[str], width: int, base: int) -> Markup:
 def _link(bar: Bar, shapes: list[str]) -> str:
     """A bar's shapes wrapped in its link (or a plain group when it links nowhere)."""
     title = f"<title>{_e(bar.title or f'{bar.label}：{bar.value}')}</title>"
-    data = f'data-value="{_e(bar.key or bar.label)}" data-count="{bar.value}"'
+    data = f'data-value="{_e(bar.key or bar.label)}" data-count="{bar.shown}"'
     body = title + "".join(shapes)
     if bar.href:
         return f'<a class="bar" href="{_e(bar.href)}" {data}>{body}</a>'
     return f'<g class="bar" {data}>{body}</g>'
 
 
-def column_chart(bars: Sequence[Bar], *, dim: str, caption: str) -> Markup:
-    """Vertical bars over a category axis (years), value on top of each bar, y axis ticks."""
+def _suffix(bar: Bar, unit: str) -> str:
+    return "" if bar.gap else unit
+
+
+def column_chart(bars: Sequence[Bar], *, dim: str, caption: str, unit: str = "") -> Markup:
+    """Vertical bars over a category axis (years), value on top of each bar, y axis ticks.
+    A gap (no report at all) has no bar, only 无 in grey, so it never reads as a zero."""
     plot_h = 160
-    out, width, base, top_value = _category_frame("columns", dim, caption, bars, plot_h)
+    out, width, base, top_value = _category_frame("columns", dim, caption, bars, plot_h, unit)
     for i, bar in enumerate(bars):
         x = LEFT + i * SLOT + SLOT * 0.18
         w = SLOT * 0.64
         h = plot_h * bar.value / top_value
         cx = _fmt(x + w / 2)
+        fill = "gap" if bar.gap else "fill" if bar.value else "fill zero"
         shapes = [
-            f'<rect class="{"fill" if bar.value else "fill zero"}" x="{_fmt(x)}" '
+            f'<rect class="{fill}" x="{_fmt(x)}" '
             f'y="{_fmt(base - max(h, 1.5))}" width="{_fmt(w)}" height="{_fmt(max(h, 1.5))}" rx="2"/>',
-            f'<text class="val" x="{cx}" y="{_fmt(base - h - 6)}" text-anchor="middle">{bar.value}</text>',
+            f'<text class="val{" gap" if bar.gap else ""}" x="{cx}" y="{_fmt(base - h - 6)}" '
+            f'text-anchor="middle">{bar.shown}{_suffix(bar, unit)}</text>',
             f'<text class="lab" x="{cx}" y="{base + 18}" text-anchor="middle">{_e(bar.label)}</text>',
         ]
         out.append(_link(bar, shapes))
     return _close_category(out, width, base)
 
 
-def bar_chart(bars: Sequence[Bar], *, dim: str, caption: str) -> Markup:
+def bar_chart(bars: Sequence[Bar], *, dim: str, caption: str, unit: str = "") -> Markup:
     """Horizontal bars, one row per category (provinces, kinds of department: long names)."""
     row, left, right, plot_w, top = 26, 128, 44, 340, 8
     width = left + plot_w + right
@@ -126,7 +139,8 @@ def bar_chart(bars: Sequence[Bar], *, dim: str, caption: str) -> Markup:
             f'<text class="lab" x="{left - 8}" y="{y + 17}" text-anchor="end">{_e(label)}</text>',
             f'<rect class="{"fill" if bar.value else "fill zero"}" x="{left}" y="{y + 4}" '
             f'width="{_fmt(max(w, 1.5))}" height="{row - 8}" rx="2"/>',
-            f'<text class="val" x="{_fmt(left + max(w, 1.5) + 6)}" y="{y + 17}">{bar.value}</text>',
+            f'<text class="val" x="{_fmt(left + max(w, 1.5) + 6)}" y="{y + 17}">'
+            f"{bar.shown}{_suffix(bar, unit)}</text>",
         ]
         out.append(_link(bar, shapes))
     out.append(f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{height - 6}"/>')
@@ -135,20 +149,28 @@ def bar_chart(bars: Sequence[Bar], *, dim: str, caption: str) -> Markup:
 
 
 def line_chart(points: Sequence[Bar], *, dim: str, caption: str) -> Markup:
-    """A line through one value per category (passages per year), each point a link."""
+    """A line through one value per category (passages per year), each point a link; the line
+    breaks at a gap (a year without reports) instead of dipping to 0."""
     plot_h = 120
     out, width, base, top_value = _category_frame("line", dim, caption, points, plot_h)
     xy = [
         (LEFT + i * SLOT + SLOT / 2, base - plot_h * p.value / top_value)
         for i, p in enumerate(points)
     ]
-    if len(xy) > 1:
-        path = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in xy)
-        out.append(f'<polyline class="stroke" points="{path}" fill="none"/>')
+    run: list[str] = []
+    for p, (x, y) in [*zip(points, xy, strict=True), (Bar("", 0, gap=True), (0.0, 0.0))]:
+        if not p.gap:
+            run.append(f"{_fmt(x)},{_fmt(y)}")
+            continue
+        if len(run) > 1:
+            out.append(f'<polyline class="stroke" points="{" ".join(run)}" fill="none"/>')
+        run = []
     for p, (x, y) in zip(points, xy, strict=True):
+        mark = "" if p.gap else f'<circle class="dot" cx="{_fmt(x)}" cy="{_fmt(y)}" r="4"/>'
         shapes = [
-            f'<circle class="dot" cx="{_fmt(x)}" cy="{_fmt(y)}" r="4"/>',
-            f'<text class="val" x="{_fmt(x)}" y="{_fmt(y - 9)}" text-anchor="middle">{p.value}</text>',
+            mark,
+            f'<text class="val{" gap" if p.gap else ""}" x="{_fmt(x)}" y="{_fmt(y - 9)}" '
+            f'text-anchor="middle">{p.shown}</text>',
             f'<text class="lab" x="{_fmt(x)}" y="{base + 18}" text-anchor="middle">{_e(p.label)}</text>',
         ]
         out.append(_link(p, shapes))

@@ -9,7 +9,8 @@ they plan — in the order reports present them.
 
 Every passage is also checked against the trends matching rule (``kb.tools.trends``), so a weak
 entry — an organisation's best passage that still says little about the query — is marked
-rather than silently presented as an answer.
+rather than silently presented as an answer, listed after the strong ones and folded on the
+page (显示其余 N 条).
 """
 
 from __future__ import annotations
@@ -146,6 +147,9 @@ def compare(searcher: Searcher, req: SearchRequest, threshold: float) -> Compari
         lexical = hit["passage_id"] in containing
         hit["match"] = {"semantic": semantic >= threshold, "lexical": lexical}
         hit["strong"] = bool(semantic >= threshold or lexical)
+    # The order a reader sees matches the marks and scores on the cards: strong entries first,
+    # then by the similarity each card shows (fused rank breaks ties).
+    hits.sort(key=lambda h: (not h["strong"], -h["scores"]["semantic"]["score"], h["rank"]))
     return Comparison(
         query=aq.text,
         request=req,

@@ -163,7 +163,8 @@ def tally(
     """Buckets per dimension over the matched rows, and what fell in no bucket (unknown value).
 
     Every value present in scope gets a bucket, matched or not, so a chart shows where a theme
-    is absent too. Years run oldest first (a time axis); places and kinds by matching reports.
+    is absent too. Years run oldest first (a time axis, with years that have no report in scope
+    as empty buckets); places and kinds by matching reports.
     """
     matched = np.asarray(matched, dtype=np.int64)
     scope = np.asarray(scope, dtype=np.int64)
@@ -187,12 +188,22 @@ def tally(
             if code != 0
         ]
         if dim == "year":
-            buckets.sort(key=lambda b: b.value)
+            buckets = _with_year_gaps(buckets)
         else:
             buckets.sort(key=lambda b: (-b.reports, -b.passages, -b.reports_total, b.value))
         counts[dim] = buckets
         unknown[dim] = {"reports": reports.get(0, 0), "passages": passages.get(0, 0)}
     return counts, unknown
+
+
+def _with_year_gaps(buckets: list[Bucket]) -> list[Bucket]:
+    """Years oldest first, a year with no report in scope kept as an empty bucket between the
+    first and the last: a time axis that skips 2018 reads as if 2017 and 2019 were adjacent."""
+    by_year = {int(b.value): b for b in buckets if b.value.isdigit()}
+    if not by_year:
+        return sorted(buckets, key=lambda b: b.value)
+    span = range(min(by_year), max(by_year) + 1)
+    return [by_year.get(y) or Bucket(str(y), 0, 0, 0) for y in span]
 
 
 # -- the whole computation on an open index ----------------------------------------------------

@@ -128,7 +128,17 @@ def test_trends_chart_has_a_bar_per_seed_year_and_the_table_matches_the_api(page
             }
             for b in twin["counts"][dim]
         ], dim
-    assert [b["count"] for b in bars] == [b["reports"] for b in twin["counts"]["year"]]
+    # The bars show the share of reports in scope by default (占比), counts one click away.
+    years = twin["counts"]["year"]
+    assert [b["count"] for b in bars] == [round(b["share"] * 100, 1) for b in years]
+    assert page.locator(".view-switch .view-current").inner_text() == "占比"
+    assert "%" in page.locator("svg.chart[data-dim=year] .val").first.text_content()
+    click_and_wait(page, page.locator(".view-switch a.view-count"))
+    assert query_of(page) == {"q": THEME, "view": "count"}
+    counted = page.locator("svg.chart[data-dim=year]").evaluate(YEAR_BARS_JS)
+    assert [b["count"] for b in counted] == [b["reports"] for b in years]
+    assert all("view=count" in b["href"] for b in counted)  # a bar keeps the view
+    page.go_back()
     threshold = page.locator(".rule .threshold").inner_text()
     assert float(threshold) == twin["threshold"]
     assert "计数规则" in page.locator(".rule").inner_text()

@@ -127,8 +127,9 @@ def test_one_passage_per_seed_report(seed_searcher):
         rid = table.vocab["report_id"][table.codes["report_id"][row]]
         first.setdefault(rid, table.pids[row])
     assert {h["report_id"]: h["passage_id"] for h in hits} == first
-    for g in comp.groups:
-        assert [h["rank"] for h in g.hits] == sorted(h["rank"] for h in g.hits)
+    for g in comp.groups:  # the order the cards show: strong first, then by the shown score
+        shown = [(not h["strong"], -h["scores"]["semantic"]["score"]) for h in g.hits]
+        assert shown == sorted(shown)
     assert all(h["strong"] for h in hits)  # every seed writes about weak enforcement
     assert {g.section_kind for g in comp.groups} == {"存在问题"}
 
@@ -143,6 +144,9 @@ def test_api_compare_groups_by_section_and_marks_weak_entries(client):
     strong = {h["org"] for h in hits if h["strong"]}
     assert strong == {"沅陵县应急管理局", "岳阳市国防动员办公室"}  # the two that say 首违不罚
     assert all(h["match"]["lexical"] for h in hits if h["org"] in strong)
+    for g in body["groups"]:  # no weak card above a strong one, scores falling within each
+        marks = [(not h["strong"], -h["scores"]["semantic"]["score"]) for h in g["hits"]]
+        assert marks == sorted(marks)
 
 
 @pytest.mark.slow
@@ -183,3 +187,17 @@ def test_page_shows_a_card_per_organisation(client):
     for org in SEED_ORGS:
         assert org in html
     assert "加入案例集" in html and "compare.md" in html
+
+
+@pytest.mark.slow
+def test_page_folds_the_weak_entries(client):
+    import lxml.html
+
+    page = lxml.html.fromstring(client.get("/compare?q=首违不罚").get_data(as_text=True))
+    cards = page.xpath("//div[contains(concat(' ', @class, ' '), ' compare-card ')]")
+    folded = [c for c in cards if c.xpath("ancestor::details[@class='more-weak']")]
+    assert len(cards) == 5 and len(folded) == 3
+    assert all("weak" in c.get("class") for c in folded)  # only the weak ones are folded
+    summaries = page.xpath("//details[@class='more-weak']/summary")
+    counts = [int(re.search(r"显示其余 (\d+) 条", s.text_content()).group(1)) for s in summaries]
+    assert sum(counts) == 3

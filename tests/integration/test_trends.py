@@ -142,6 +142,16 @@ def test_unknown_values_are_counted_apart_and_scope_limits_the_buckets():
     assert [b.value for b in counts["province"]] == ["福建省", "湖南省"]
 
 
+def test_a_year_without_reports_is_a_gap_not_a_skipped_tick():
+    rows = table([("A", 2017, "湖南省", "司法"), ("B", 2019, "湖南省", "司法")])
+    counts, _ = tally(rows, np.array([1]), np.arange(2))
+    assert as_dicts(counts["year"]) == [
+        ("2017", 0, 0, 1),
+        ("2018", 0, 0, 0),  # no report in scope: kept, so the axis does not jump
+        ("2019", 1, 1, 1),
+    ]
+
+
 def test_bucket_share_is_matching_over_reports_in_scope():
     counts, _ = tally(ROWS, np.array([0]), np.arange(6))
     assert counts["year"][0].to_dict()["share"] == 0.5

@@ -54,17 +54,64 @@ THRESHOLD_EVIDENCE = (
 )
 
 
+# The default view is the share of reports in scope: 2025 has four times the reports of 2021,
+# so raw counts mostly show how many reports were published. Counts are one click away.
+VIEWS = {"share": "占比", "count": "报告数"}
+# Horizontal charts (provinces, kinds of department) show this many values with matches; the
+# rest with matches become one 其他 bar, and values without any match appear in the table only.
+TOP_N = 10
+
+
+def parse_view(raw: str | None) -> str:
+    return raw if raw in VIEWS else "share"
+
+
 def _bucket_title(dim: str, b: dict[str, Any]) -> str:
     unit = " 年度" if dim == "year" else ""
+    if not b["reports_total"]:
+        return f"{b['value']}{unit}：范围内没有报告"
     return (
-        f"{b['value']}{unit}：{b['reports']} 份报告匹配（该范围共 {b['reports_total']} 份），"
-        f"{b['passages']} 个段落。点击查看这些段落"
+        f"{b['value']}{unit}：{b['reports']} 份报告匹配（该范围共 {b['reports_total']} 份，"
+        f"占 {b['share'] * 100:.0f}%），{b['passages']} 个段落。点击查看这些段落"
     )
 
 
-def chart_data(result: Trends, state: dict[str, str]) -> dict[str, dict[str, Any]]:
+def _plotted(b: dict[str, Any], view: str) -> float:
+    return round(b["share"] * 100, 1) if view == "share" else b["reports"]
+
+
+def _bar(dim: str, b: dict[str, Any], view: str) -> charts.Bar:
+    gap = not b["reports_total"]
+    href = None if gap else b["href"]
+    return charts.Bar(
+        b["value"], _plotted(b, view), href, _bucket_title(dim, b), b["value"], gap=gap
+    )
+
+
+def _top_with_rest(dim: str, rows: list[dict[str, Any]], view: str) -> list[charts.Bar]:
+    """The values with matches, largest first; beyond TOP_N they are summed into 其他."""
+    matched = [b for b in rows if b["reports"]]
+    matched.sort(key=lambda b: (-_plotted(b, view), -b["reports"], b["value"]))
+    bars = [_bar(dim, b, view) for b in matched[:TOP_N]]
+    rest = matched[TOP_N:]
+    if rest:
+        reports = sum(b["reports"] for b in rest)
+        total = sum(b["reports_total"] for b in rest)
+        share = reports / total if total else 0.0
+        value = round(share * 100, 1) if view == "share" else reports
+        title = (
+            f"其他 {len(rest)} 个：{reports} 份报告匹配（共 {total} 份，占 {share * 100:.0f}%），"
+            "见下表"
+        )
+        bars.append(charts.Bar(f"其他 {len(rest)} 个", value, None, title, "其他"))
+    return bars
+
+
+def chart_data(result: Trends, state: dict[str, str], view: str) -> dict[str, dict[str, Any]]:
     """Per dimension: the chart(s) as SVG and the table rows, every value linking to its
     passages (the page with that value as a filter, scrolled to the list)."""
+    unit = "%" if view == "share" else ""
+    what = "匹配报告的占比" if view == "share" else "匹配的报告数"
     out: dict[str, dict[str, Any]] = {}
     for dim, label in dimensions().items():
         rows = [b.to_dict() for b in result.counts[dim]]
@@ -72,25 +119,32 @@ def chart_data(result: Trends, state: dict[str, str]) -> dict[str, dict[str, Any
             b["href"] = url_for(
                 "trends.page", **with_changes(state, **{dim: b["value"]}), _anchor="passages"
             )
-        bars = [
-            charts.Bar(b["value"], b["reports"], b["href"], _bucket_title(dim, b)) for b in rows
-        ]
         entry: dict[str, Any] = {"label": label, "rows": rows}
         if dim == "year":
+            bars = [_bar(dim, b, view) for b in rows]
             entry["chart"] = charts.column_chart(
-                bars, dim=dim, caption=f"各年度匹配的报告数：{result.query}"
+                bars, dim=dim, caption=f"各年度{what}：{result.query}", unit=unit
             )
             points = [
-                charts.Bar(b["value"], b["passages"], b["href"], _bucket_title(dim, b), b["value"])
+                charts.Bar(
+                    b["value"],
+                    b["passages"],
+                    None if not b["reports_total"] else b["href"],
+                    _bucket_title(dim, b),
+                    b["value"],
+                    gap=not b["reports_total"],
+                )
                 for b in rows
             ]
             entry["line"] = charts.line_chart(
                 points, dim="year-passages", caption=f"各年度匹配的段落数：{result.query}"
             )
         else:
+            bars = _top_with_rest(dim, rows, view)
             entry["chart"] = charts.bar_chart(
-                bars, dim=dim, caption=f"各{label}匹配的报告数：{result.query}"
+                bars, dim=dim, caption=f"各{label}{what}：{result.query}", unit=unit
             )
+            entry["unmatched"] = sum(1 for b in rows if not b["reports"])
         out[dim] = entry
     return out
 
@@ -101,8 +155,13 @@ def page():
         req, state, threshold = tool_request(request.args)
     except (RequestError, FilterError) as e:
         return error_page("trends.html", e, examples=EXAMPLES)
+    view = parse_view(request.args.get("view"))
+    if view != "share":
+        state["view"] = view
     common = {
         "state": state,
+        "view": view,
+        "views": VIEWS,
         "threshold": threshold,
         "default_threshold": DEFAULT_THRESHOLD,
         "rule": RULE,
@@ -121,7 +180,7 @@ def page():
         req=req,
         result=result,
         summary=result.to_dict(),
-        data=chart_data(result, state),
+        data=chart_data(result, state, view),
         hits=hits,
         page_no=req.offset // req.limit + 1,
         last_page=last_page,

@@ -561,8 +561,13 @@ def build_parser() -> argparse.ArgumentParser:
     # Validated by SearchRequest.from_params, not argparse, so a bad value gets the Chinese
     # message naming the parameter and exit status 1 like every other error.
     s.add_argument("--mode", help="检索方式：hybrid（默认）、lexical 或 semantic")
-    for f in fields.FIELDS:
-        s.add_argument(f"--{f.name}", help=f.help or f.label)
+    for f in fields.FIELDS:  # repeatable (--province 湖南 --province 广东: either one)
+        several = f.match != "year"
+        s.add_argument(
+            f"--{f.name}",
+            action="append" if several else "store",
+            help=(f.help or f.label) + ("（可重复，取其一即可）" if several else ""),
+        )
     s.add_argument("--concrete", action="store_true", help="只看具体做法（过滤套话较多的段落）")
     s.add_argument("--limit", default="10", help="每页条数（1–100）")
     s.add_argument("--offset", default="0", help="跳过前若干条（翻页）")

@@ -11,8 +11,37 @@ from collections.abc import Mapping
 
 from flask import url_for
 
+from kb.core import fields
 
-def with_changes(state: Mapping[str, str], **changes: object) -> dict[str, str]:
+# A filter field holding several values (OR-ed) keeps them comma-separated in the page state
+# and as repeated parameters in every URL (?province=湖南&province=广东): filter values never
+# hold a comma, which kb.search.filters splits on.
+SEP = ","
+
+
+def multi_valued(name: str) -> bool:
+    """Whether a parameter is a filter field that can hold several values (all but the year)."""
+    f = fields.by_name(name)
+    return f is not None and f.match != "year"
+
+
+def values(state: Mapping[str, str], name: str) -> list[str]:
+    """The values of one parameter of the state (several for a multi-valued filter)."""
+    raw = state.get(name) or ""
+    return [v for v in raw.split(SEP) if v] if multi_valued(name) else ([raw] if raw else [])
+
+
+def pairs(state: Mapping[str, str], skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(name, value) per parameter value: the hidden inputs of a form that keeps the state."""
+    return [(k, v) for k in state if k not in skip for v in values(state, k)]
+
+
+def _as_url_params(params: Mapping[str, str]) -> dict[str, str | list[str]]:
+    """Multi-valued filters as lists, which url_for writes as repeated parameters."""
+    return {k: values(params, k) if multi_valued(k) else v for k, v in params.items()}
+
+
+def changed(state: Mapping[str, str], **changes: object) -> dict[str, str]:
     """The state with some parameters set (a value) or removed (None or "")."""
     params = dict(state)
     if "page" not in changes:
@@ -23,6 +52,11 @@ def with_changes(state: Mapping[str, str], **changes: object) -> dict[str, str]:
         else:
             params[key] = str(value)
     return {k: v for k, v in params.items() if v not in (None, "")}
+
+
+def with_changes(state: Mapping[str, str], **changes: object) -> dict[str, str | list[str]]:
+    """URL parameters (for url_for) of the state with some parameters set or removed."""
+    return _as_url_params(changed(state, **changes))
 
 
 def search(state: Mapping[str, str], **changes: object) -> str:
@@ -49,9 +83,23 @@ def pages(current: int, last: int, width: int = 2) -> list[int | None]:
     return out
 
 
+def toggled(state: Mapping[str, str], name: str, value: str) -> str:
+    """The parameter's new value once ``value`` is added to or taken out of its selection:
+    several values of one field are OR-ed (the year, a range, holds one)."""
+    if not multi_valued(name):
+        return "" if state.get(name) == value else value
+    chosen = values(state, name)
+    chosen = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+    return SEP.join(chosen)
+
+
 def facet(state: Mapping[str, str], name: str, value: str) -> str:
-    """Select a facet value, or unselect it when it is the one already selected."""
-    return search(state, **{name: None if state.get(name) == value else value})
+    """Add a facet value to the selection, or take it out when it is already selected."""
+    return search(state, **{name: toggled(state, name, value)})
+
+
+def selected(state: Mapping[str, str], name: str, value: str) -> bool:
+    return value in values(state, name)
 
 
 def export(state: Mapping[str, str], fmt: str) -> str:
@@ -69,4 +117,4 @@ def report(report_id: str, passage_id: str | None = None, q: str | None = None) 
 
 
 def similar(passage_id: str, state: Mapping[str, str] | None = None) -> str:
-    return url_for("similar.page", passage_id=passage_id, **dict(state or {}))
+    return url_for("similar.page", passage_id=passage_id, **_as_url_params(state or {}))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -160,6 +160,17 @@ class Filters:
 
     def is_empty(self) -> bool:
         return self == Filters()
+
+    def without(self, name: str) -> Filters:
+        """The same filters without one field (``year``: the whole year range): what a facet
+        of that field counts over, so its other values stay selectable (OR within a field)."""
+        if name == "year":
+            return replace(self, year_from=None, year_to=None)
+        return replace(self, values=tuple((n, v) for n, v in self.values if n != name))
+
+    def fields_set(self) -> list[str]:
+        """Names of the registry fields this filters on (``year`` for a year range)."""
+        return (["year"] if self.year_from or self.year_to else []) + [n for n, _ in self.values]
 
     def to_params(self) -> dict[str, str]:
         """URL/JSON form (only set filters): the inverse of from_params."""

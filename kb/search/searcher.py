@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ from kb.core.config import Config, ConfigError
 from kb.core.ids import as_report_id
 from kb.core.models import Passage, Report, ReportMeta
 from kb.render.citation import citation
-from kb.search import dedupe, facets, fusion, highlight
+from kb.search import concrete, dedupe, facets, fusion, highlight
 from kb.search.filters import Filters
 from kb.search.query import AnalyzedQuery, analyze, squash
 from kb.store.corpus import CorpusStore
@@ -162,6 +162,8 @@ class SearchResponse:
     index_behind: bool = False  # the corpus store changed since this index was built
     # When nothing is found: the nearest passages, shown apart and labelled, never as hits.
     related: list[Hit] = field(default_factory=list)
+    # Results that 只看具体做法 hides (when on) or would hide (when off); see kb.search.concrete
+    boilerplate_results: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         r = self.request
@@ -173,6 +175,7 @@ class SearchResponse:
             "offset": r.offset,
             "total": self.total,
             "lexical_matches": self.lexical_matches,
+            "boilerplate_results": self.boilerplate_results,
             "terms": self.query.terms,
             "expansions": self.query.expansions,
             "query_kind": self.query.kind,
@@ -465,7 +468,10 @@ class Searcher:
         self.reload_if_stale()
         bundle = self.bundle
         aq = self.analyze(req.query)
-        allowed = self.exclude(aq, req.filters.mask(bundle.rows))
+        # 只看具体做法 drops results after retrieval (in _respond), so that it hides exactly the
+        # boilerplate results of the list without it and the page can say how many.
+        retrieval = replace(req.filters, concrete=False)
+        allowed = self.exclude(aq, retrieval.mask(bundle.rows))
         fused: list[tuple[int, float]] = []
         per: dict[str, dict[int, tuple[float, int]]] = {}
         lexical_matches = 0
@@ -482,7 +488,8 @@ class Searcher:
                           for i, (r, x) in enumerate(nearest, start=1)}  # fmt: skip
                 related = self.hydrate(self.bundle.rows, [r for r, _ in nearest], scores, [])
             elif req.mode != "semantic":
-                lexical_matches = len(self.containing(aq, allowed))
+                counted = concrete.keep(bundle.rows, allowed) if req.filters.concrete else allowed
+                lexical_matches = len(self.containing(aq, counted))
         resp = self._respond(req, aq, fused, per, lexical_matches, t0)
         resp.related = related
         return resp
@@ -549,6 +556,9 @@ class Searcher:
             )
         else:
             groups = [[i] for i in range(len(fused))]
+        boilerplate = [g for g in groups if not concrete.is_concrete(bundle.rows, fused[g[0]][0])]
+        if req.filters.concrete and boilerplate:
+            groups = [g for g in groups if concrete.is_concrete(bundle.rows, fused[g[0]][0])]
         words = aq.highlight_terms()
         hits = []
         for rank, g in enumerate(groups[req.offset : req.offset + req.limit], start=req.offset + 1):
@@ -563,6 +573,7 @@ class Searcher:
             hits=hits,
             total=len(groups),
             lexical_matches=lexical_matches,
+            boilerplate_results=len(boilerplate),
             took_ms=(time.perf_counter() - t0) * 1000,
             build_id=bundle.build_id,
             index_behind=self.index_behind,

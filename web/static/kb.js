@@ -53,6 +53,21 @@
       show(copyByHand(text));
     }
   });
+  // A long facet gets a filter box: typing keeps the values that contain the text, including
+  // those folded behind 更多 (which opens while a filter is typed).
+  document.querySelectorAll("input.facet-filter").forEach(function (box) {
+    var facet = box.closest(".facet");
+    var more = facet.querySelector("details.more");
+    var wasOpen = more ? more.open : false;
+    box.hidden = false;
+    box.addEventListener("input", function () {
+      var needle = box.value.trim().toLowerCase();
+      facet.querySelectorAll("li[data-value]").forEach(function (li) {
+        li.hidden = needle !== "" && li.getAttribute("data-value").toLowerCase().indexOf(needle) < 0;
+      });
+      if (more) { more.open = needle !== "" || wasOpen; }
+    });
+  });
   // Filters start folded on a phone so results come first.
   if (window.matchMedia("(max-width: 760px)").matches) {
     document.querySelectorAll(".filters-box, .outline details").forEach(function (d) { d.open = false; });

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
 
-from kb.search import FilterError, Filters, RequestError, SearchResponse
+from kb.search import FilterError, RequestError, SearchRequest, concrete
 from kb.search.facets import labels
 from kb.search.searcher import INDEX_BEHIND, MAX_OFFSET
+from web import facets
 from web.context import config, searcher
 from web.limits import capped_hits
 from web.params import search_request
@@ -28,13 +29,10 @@ EXAMPLES = (
 OVERVIEW_REPORTS = 50  # reports listed on the empty-query page
 
 
-def facets_of(resp: SearchResponse) -> dict[str, list[dict[str, Any]]]:
-    return searcher().facets(resp.result_rows, "passages", resp.build_id)
-
-
-def overview(filters: Filters) -> dict[str, Any]:
+def overview(req: SearchRequest) -> dict[str, Any]:
     """What the knowledge base holds (under the filters): report counts and the latest reports."""
-    view = searcher().overview(filters)
+    view = searcher().overview(req.filters)
+    view["facets"] = facets.of_corpus(req, view["facets"])
     view["latest"] = view["reports"][:OVERVIEW_REPORTS]
     view["reports"] = len(view["reports"])
     return view
@@ -50,7 +48,12 @@ def page():
         return render_template("search.html", state=state, error=str(e), examples=EXAMPLES), 400
     if not req.query.strip():
         return render_template(
-            "search.html", state=state, req=req, overview=overview(req.filters), examples=EXAMPLES
+            "search.html",
+            state=state,
+            req=req,
+            overview=overview(req),
+            examples=EXAMPLES,
+            concrete_rule=concrete.rule(),
         )
     resp = searcher().search(req)
     last_page = max(1, min(math.ceil(resp.total / req.limit), MAX_OFFSET // req.limit + 1))
@@ -60,7 +63,9 @@ def page():
         req=req,
         resp=resp,
         hits=[h.to_dict() for h in resp.hits],
-        facets=facets_of(resp),
+        facets=facets.of_results(req, resp),
+        concrete_hidden=resp.boilerplate_results,
+        concrete_rule=concrete.rule(),
         page_no=req.offset // req.limit + 1,
         last_page=last_page,
         examples=EXAMPLES,
@@ -75,7 +80,7 @@ def api():
     body = resp.to_dict()
     body["hits"] = capped_hits(body["hits"])
     if request.args.get("facets") in ("1", "true"):
-        body["facets"] = facets_of(resp)
+        body["facets"] = facets.of_results(req, resp)
     return jsonify(body)
 
 
@@ -86,9 +91,9 @@ def api_facets():
     req, _state = search_request(request.args, config().search.mode)
     if req.query.strip():
         resp = searcher().search(req)
-        unit, total, counts = "passages", resp.total, facets_of(resp)
+        unit, total, counts = "passages", resp.total, facets.of_results(req, resp)
     else:
-        view = overview(req.filters)
+        view = overview(req)
         unit, total, counts = "reports", view["reports"], view["facets"]
     names = labels()
     return jsonify(

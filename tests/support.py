@@ -39,6 +39,20 @@ def copy_kb(cfg, dest: Path):
     return dataclasses.replace(cfg, data_dir=str(dest))
 
 
+def seeds_plus(seed_cfg, root: Path, extra: dict[str, str]):
+    """The seed data dir plus some reports (file name → text) under ``root``: (cfg, ingest
+    summary). Built on a copy of the seed data dir, so only the new reports are embedded."""
+    import shutil
+
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus, dirs_exist_ok=True)
+    for name, text in extra.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    cfg = copy_kb(seed_cfg, root / "kb")
+    summary, _build = ingest_and_index(cfg, corpus)
+    return cfg, summary
+
+
 def ingest_and_index(cfg, corpus: Path, embedder=None, force: bool = False, replace: bool = False):
     """What `kb ingest CORPUS` then `kb index` do, in-process, on ``cfg``'s data dir.
 

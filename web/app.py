@@ -8,7 +8,7 @@ disagree.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 
 from kb.core.config import Config
 from kb.search import Searcher
@@ -42,6 +42,11 @@ def create_app(cfg: Config, searcher: Searcher | None = None) -> Flask:
     templating.register(app)
     csrf.register(app)
     auth.register(app)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers ask for /favicon.ico whatever the page links: answer with the SVG icon."""
+        return redirect(url_for("static", filename="favicon.svg"), 301)
 
     @app.after_request
     def security_headers(response):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib.request import urlopen
@@ -18,7 +17,7 @@ from urllib.request import urlopen
 import pytest
 
 from tests.browser.test_browser import launched, opened, served  # skips without Chromium
-from tests.support import CORPUS, copy_kb, ingest_and_index
+from tests.support import seeds_plus
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -54,13 +53,12 @@ COPIED = "已复制段落和引用"
 
 @pytest.fixture(scope="module")
 def site(seed_cfg, tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("citation-corpus")
-    shutil.copytree(CORPUS, corpus, dirs_exist_ok=True)
-    (corpus / CUT_NAME).write_text(CUT_REPORT, encoding="utf-8")
-    (corpus / f"{CUT_NAME}.meta.json").write_text(json.dumps({"source_url": CUT_URL}), "utf-8")
-    (corpus / NAMELESS_NAME).write_text(NAMELESS_REPORT, encoding="utf-8")
-    cfg = copy_kb(seed_cfg, tmp_path_factory.mktemp("citation") / "kb")
-    summary, _build = ingest_and_index(cfg, corpus)
+    extra = {
+        CUT_NAME: CUT_REPORT,
+        f"{CUT_NAME}.meta.json": json.dumps({"source_url": CUT_URL}),
+        NAMELESS_NAME: NAMELESS_REPORT,
+    }
+    cfg, summary = seeds_plus(seed_cfg, tmp_path_factory.mktemp("citation"), extra)
     assert sorted(summary.added) == [CUT_NAME, NAMELESS_NAME], summary.lines()
     with served(cfg) as (url, _app):
         yield url

@@ -5,12 +5,42 @@
   document.querySelectorAll("form.search input[name=mode]").forEach(function (radio) {
     radio.addEventListener("change", function () { radio.form.submit(); });
   });
-  // "/" focuses the search box, as on most search sites.
+  // Keys, when not typing: "/" focuses the search box (as on most search sites); j / k (or
+  // ArrowDown / ArrowUp once a hit has focus) move between hits; Enter on a focused hit opens
+  // it in its report.
+  function typing(el) {
+    return el && (/INPUT|TEXTAREA|SELECT/.test(el.tagName) || el.isContentEditable);
+  }
+  function hitCards() {
+    return Array.prototype.slice.call(document.querySelectorAll("article.hit"));
+  }
+  function moveFocus(step) {
+    var cards = hitCards();
+    if (!cards.length) { return false; }
+    var current = document.activeElement && document.activeElement.closest ?
+      document.activeElement.closest("article.hit") : null;
+    var i = cards.indexOf(current);
+    var next = cards[i < 0 ? (step > 0 ? 0 : cards.length - 1) :
+      Math.min(Math.max(i + step, 0), cards.length - 1)];
+    next.setAttribute("tabindex", "-1");
+    next.focus({ preventScroll: true });
+    next.scrollIntoView({ block: "nearest" });
+    return true;
+  }
   document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(document.activeElement)) { return; }
     var box = document.querySelector("form.search input[name=q]");
-    if (e.key === "/" && box && document.activeElement !== box &&
-        !/INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) {
+    var onHit = document.activeElement && document.activeElement.matches &&
+      document.activeElement.matches("article.hit");
+    if (e.key === "/" && box) {
       e.preventDefault(); box.focus(); box.select();
+    } else if (e.key === "j" || (onHit && e.key === "ArrowDown")) {
+      if (moveFocus(1)) { e.preventDefault(); }
+    } else if (e.key === "k" || (onHit && e.key === "ArrowUp")) {
+      if (moveFocus(-1)) { e.preventDefault(); }
+    } else if (onHit && e.key === "Enter") {
+      var open = document.activeElement.querySelector("a.to-report");
+      if (open) { e.preventDefault(); open.click(); }
     }
   });
   // Centre the chosen passage of a report rather than pinning it under the header.

@@ -52,6 +52,8 @@ QUESTION_WORDS = frozenset(
         "能否 可否 能不能 要不要 多少 吗 呢 吧 啊 呀 么",
     )
 )
+# Terms this short (行政, 执法, 制度) are too common to mark alone unless typed alone.
+COMMON_MAX_CHARS = 2
 MAX_EXPANSIONS = 12  # a query touching several groups must not turn into a list of synonyms
 
 
@@ -108,6 +110,9 @@ class AnalyzedQuery:
     expansions: list[str] = field(default_factory=list)
     expansion_phrases: list[list[str]] = field(default_factory=list)
     kind: str = "phrase"  # jargon | phrase | question
+    # What was typed between spaces (outside quotes and exclusions), folded: the query's own
+    # words as the user wrote them (行政执法 in 行政执法 制度建设), whatever the analyzer cut.
+    typed: list[str] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -149,10 +154,14 @@ class AnalyzedQuery:
         return f"{self.positive_text}（{'、'.join(self.expansions)}）"
 
     def highlight_terms(self) -> list[str]:
-        """Words to mark in hits: the query's own terms, quoted phrases as written and whole
-        synonyms (not the sub-words of a term: 执法力量薄弱 marks no stray 执法 or 力量)."""
-        words = [*self.terms, *("".join(p) for p in self.phrases), *self.expansions]
-        return list(dict.fromkeys(words))
+        """Words to mark in hits: what was typed as a whole, quoted phrases as written, whole
+        synonyms, and the analyzer's terms — but a short common word (行政, 执法, 制度 …, two
+        characters or fewer) only where it is itself a whole typed word: 行政执法 制度建设 marks
+        行政执法 and 制度建设, not every 行政 and 制度 of the passage (nor the sub-words of a
+        term: 执法力量薄弱 marks no stray 执法 or 力量)."""
+        terms = [t for t in self.terms if len(t) > COMMON_MAX_CHARS or t in self.typed]
+        words = [*self.typed, *("".join(p) for p in self.phrases), *self.expansions, *terms]
+        return list(dict.fromkeys(w for w in words if w))
 
     def required(self) -> list[tuple[list[str], str]]:
         """What a passage must contain to count as "含检索词": every term and every quoted
@@ -230,6 +239,8 @@ def analyze(raw: str, analyzer: Analyzer, synonyms: str = "") -> AnalyzedQuery:
             q.phrases.append(words)
             q.phrase_texts.append(written)
     rest = _BOOLEAN.sub(" ", PHRASE.sub(" ", rest))
+    typed = (fold(w).strip('"“”「」') for w in rest.split())
+    q.typed = list(dict.fromkeys(w for w in typed if w and w not in QUESTION_WORDS))
     words = analyzer.words(rest)
     q.kind = classify(text, words + [t for p in q.phrases for t in p])
     q.terms = [t for t in words if t not in QUESTION_WORDS] or words

@@ -229,3 +229,24 @@ def test_skip_link_and_j_k_reach_the_hits_from_the_keyboard(page):
     assert response.ok and response.headers["content-type"].startswith("image/svg+xml")
     response = page.goto("/favicon.ico")
     assert response.ok and response.url.endswith(icon)
+
+
+# -- highlighting --------------------------------------------------------------------------------
+
+
+def test_highlight_marks_typed_words_not_their_common_parts(page, site):
+    page.goto("/?" + urlencode({"q": "行政执法 制度建设"}))
+    marks = set(page.locator("ol.hits p.snippet mark").all_inner_texts())
+    # The analyzer cuts both words into 行政 执法 制度 建设; only the typed words are marked.
+    assert "行政执法" in marks and marks <= {"行政执法", "制度建设"}, marks
+    twin = api(site, "/api/search", q="行政执法 制度建设")
+    assert twin["terms"] == ["行政", "执法", "制度", "建设"]
+    lexn = page.locator(".summary .lexn").inner_text()
+    assert lexn == f"含检索词的段落 {twin['lexical_matches']} 个"
+
+    page.goto("/?" + urlencode({"q": "执法人员培训"}))
+    marks = set(page.locator("ol.hits p.snippet mark").all_inner_texts())
+    assert "执法人员培训" in marks and "培训" not in marks and "执法" not in marks, marks
+
+    page.goto("/?" + urlencode({"q": "执法"}))  # typed alone, a common word is marked
+    assert set(page.locator("ol.hits p.snippet mark").all_inner_texts()) == {"执法"}

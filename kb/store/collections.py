@@ -443,44 +443,71 @@ class CollectionStore:
         note = validate_note(note)
         now = _now()
         with self.database.write() as db:
-            name = self._get(db, cid)["name"]
-            dup = db.execute(
-                "SELECT id FROM items WHERE collection_id = ? AND passage_id = ?",
-                (cid, snap.passage_id),
-            ).fetchone()
-            if dup is not None:
-                raise CollectionError(409, f"该段落已在案例集「{name}」中", "passage_id")
-            (position,) = db.execute(
-                "SELECT COALESCE(MAX(position), -1) + 1 FROM items WHERE collection_id = ?", (cid,)
-            ).fetchone()
-            cur = db.execute(
-                "INSERT INTO items (collection_id, position, passage_id, report_id, saved_text, "
-                "note, org, year, title, section_kind, heading_path_json, source_url, doc_number, "
-                "report, region, added, pub_date, truncated) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    cid,
-                    position,
-                    snap.passage_id,
-                    snap.report_id,
-                    snap.text,
-                    note,
-                    snap.org,
-                    snap.year,
-                    snap.title,
-                    snap.section_kind,
-                    json.dumps(snap.heading_path, ensure_ascii=False),
-                    snap.source_url,
-                    snap.doc_number,
-                    snap.report,
-                    snap.region,
-                    now,
-                    snap.pub_date,
-                    int(snap.truncated),
-                ),
-            )
+            item_id, position = self._insert(db, cid, snap, note, now)
             self._touch(db, cid)
-        return Item(int(cur.lastrowid or 0), cid, position, snap, note, now)
+        return Item(item_id, cid, position, snap, note, now)
+
+    def restore_item(
+        self, cid: int, snap: Snapshot, note: object, added: str, position: int,
+        version: int | None = None,
+    ) -> Item:  # fmt: skip
+        """Put a removed item back (撤销 after 移出): its saved text, note and date added, at
+        its old place (0-based, within bounds). It gets a new id — ids are never reused — and
+        ``version`` is the collection's, as the page saw it after the removal."""
+        note = validate_note(note)
+        with self.database.write() as db:
+            col = self._get(db, cid)
+            _expect(f"案例集「{col['name']}」", col["version"], version)
+            item_id, _end = self._insert(db, cid, snap, note, str(added or _now()))
+            order = self._order(db, cid)
+            order.remove(item_id)
+            order.insert(min(max(position, 0), len(order)), item_id)
+            self._renumber(db, cid, order)
+            self._touch(db, cid)
+            return _item(self._item_row(db, cid, item_id))
+
+    def _insert(
+        self, db: sqlite3.Connection, cid: int, snap: Snapshot, note: str, added: str
+    ) -> tuple[int, int]:
+        """A new item at the end of the collection: (id, position); 409 for a passage the
+        collection already holds."""
+        name = self._get(db, cid)["name"]
+        dup = db.execute(
+            "SELECT id FROM items WHERE collection_id = ? AND passage_id = ?",
+            (cid, snap.passage_id),
+        ).fetchone()
+        if dup is not None:
+            raise CollectionError(409, f"该段落已在案例集「{name}」中", "passage_id")
+        (position,) = db.execute(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM items WHERE collection_id = ?", (cid,)
+        ).fetchone()
+        cur = db.execute(
+            "INSERT INTO items (collection_id, position, passage_id, report_id, saved_text, "
+            "note, org, year, title, section_kind, heading_path_json, source_url, doc_number, "
+            "report, region, added, pub_date, truncated) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                cid,
+                position,
+                snap.passage_id,
+                snap.report_id,
+                snap.text,
+                note,
+                snap.org,
+                snap.year,
+                snap.title,
+                snap.section_kind,
+                json.dumps(snap.heading_path, ensure_ascii=False),
+                snap.source_url,
+                snap.doc_number,
+                snap.report,
+                snap.region,
+                added,
+                snap.pub_date,
+                int(snap.truncated),
+            ),
+        )
+        return int(cur.lastrowid or 0), position
 
     def _item_row(self, db: sqlite3.Connection, cid: int, item_id: int) -> sqlite3.Row:
         self._get(db, cid)
@@ -513,14 +540,16 @@ class CollectionStore:
             self._touch(db, cid, new_version=False)
             return _item(self._item_row(db, cid, item_id))
 
-    def remove_item(self, cid: int, item_id: int, version: int | None = None) -> None:
-        """Take an item out; ``version`` is the item's version (its note as the page saw it)."""
+    def remove_item(self, cid: int, item_id: int, version: int | None = None) -> Item:
+        """Take an item out; ``version`` is the item's version (its note as the page saw it).
+        Returns the item as it was, which is what 撤销 puts back (restore_item)."""
         with self.database.write() as db:
             row = self._item_row(db, cid, item_id)
             _expect(f"条目 {item_id}", row["version"], version)
             db.execute("DELETE FROM items WHERE id = ?", (item_id,))
             self._renumber(db, cid, self._order(db, cid))
             self._touch(db, cid)
+            return _item(row)
 
     def move_item(self, cid: int, item_id: int, delta: int, version: int | None = None) -> None:
         """Move an item up (negative) or down (positive) by that many places, within bounds;

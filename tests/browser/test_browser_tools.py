@@ -48,17 +48,29 @@ def site(seed_cfg, tmp_path_factory):
         yield url
 
 
-def tab(chromium, base_url: str):
+def tab(chromium, base_url: str, **options):
     """A fresh desktop-sized browser context on the site (the browser tests' own helper: it
     fails the test on any uncaught JavaScript error)."""
     return opened(
-        chromium, base_url, viewport={"width": 1366, "height": 900}, accept_downloads=True
+        chromium,
+        base_url,
+        viewport={"width": 1366, "height": 900},
+        accept_downloads=True,
+        **options,
     )
 
 
 @pytest.fixture
 def page(chromium, site):
     with tab(chromium, site) as p:
+        yield p
+
+
+@pytest.fixture
+def nojs_page(chromium, site):
+    """The forms as they work without JavaScript (with it, 加入案例集 stays on the result list:
+    see test_browser_workflows)."""
+    with tab(chromium, site, java_script_enabled=False) as p:
         yield p
 
 
@@ -204,7 +216,8 @@ def add_hit(page, card, note: str, new_name: str | None = None) -> None:
     click_and_wait(page, form.locator("button[type=submit]"))
 
 
-def test_collection_built_from_hits_exports_markdown_and_docx(page):
+def test_collection_built_from_hits_exports_markdown_and_docx(nojs_page):
+    page = nojs_page
     search_for(page, "首违不罚", mode="lexical")
     hits = page.locator("ol.hits article.hit")
     first_pid, second_pid = (hits.nth(i).get_attribute("data-passage") for i in (0, 1))
@@ -255,7 +268,7 @@ def test_collections_survive_a_full_reindex(chromium, seed_cfg, tmp_path):
     cfg = copy_kb(seed_cfg, tmp_path / "kb")
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
-    with served(cfg) as (url, app), tab(chromium, url) as page:
+    with served(cfg) as (url, app), tab(chromium, url, java_script_enabled=False) as page:
         page.goto("/collections")
         page.locator("form.new-collection input[name=name]").fill("重建索引前")
         click_and_wait(page, page.locator("form.new-collection button"))

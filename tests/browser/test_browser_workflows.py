@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.request import Request, urlopen
 
 import pytest
 
@@ -250,3 +251,148 @@ def test_highlight_marks_typed_words_not_their_common_parts(page, site):
 
     page.goto("/?" + urlencode({"q": "执法"}))  # typed alone, a common word is marked
     assert set(page.locator("ol.hits p.snippet mark").all_inner_texts()) == {"执法"}
+
+
+# -- the trainer: add in place, notes, order, undo -----------------------------------------------
+
+
+def send_json(site: str, method: str, path: str, body: dict | None = None) -> dict:
+    request = Request(f"{site}{path}", method=method, data=json.dumps(body or {}).encode(),
+                      headers={"Content-Type": "application/json"})  # fmt: skip
+    with urlopen(request, timeout=60) as r:
+        return json.load(r)
+
+
+def collection_of(site: str, name: str, query: str, n: int, notes: dict[int, str] = {}) -> dict:  # noqa: B006
+    """A collection of the first ``n`` lexical hits of ``query``, made through the JSON API."""
+    col = send_json(site, "POST", "/api/collections", {"name": name})
+    found = api(site, "/api/search", q=query, mode="lexical", limit=n)["hits"]
+    for i, hit in enumerate(found):
+        body = {"passage_id": hit["passage_id"], "note": notes.get(i, "")}
+        send_json(site, "POST", f"/api/collections/{col['id']}/items", body)
+    return api(site, f"/api/collections/{col['id']}")
+
+
+def item_pids(page) -> list[str]:
+    return page.locator("ol.items > li.item").evaluate_all("ls => ls.map(l => l.dataset.passage)")
+
+
+def test_add_to_collection_in_place_marks_the_card_and_keeps_the_place(page, site):
+    page.goto("/?" + urlencode({"q": "首违不罚", "mode": "lexical"}))
+    cards = page.locator("ol.hits article.hit")
+    first, second = cards.nth(4), cards.nth(5)
+    first.locator("details.collect > summary").scroll_into_view_if_needed()
+    page.evaluate("window.__same_page = true")
+    before = (page.url, page.evaluate("window.scrollY"))
+    assert before[1] > 0
+
+    first.locator("details.collect > summary").click()
+    form = first.locator("form.collect-form")
+    form.locator("input[name=name]").fill("首违不罚（就地加入）")
+    form.locator("textarea[name=note]").fill("第一段")
+    form.locator("button[type=submit]").click()
+    mark = first.locator(".collected")
+    mark.wait_for()
+    assert mark.inner_text() == "已加入《首违不罚（就地加入）》 查看案例集"
+    assert page.evaluate("window.__same_page") is True  # no page was loaded
+    assert (page.url, page.evaluate("window.scrollY")) == before
+    assert not first.locator("details.collect").evaluate("d => d.open")
+
+    # The next card offers the new collection, filled in already (the page had none before).
+    second.locator("details.collect > summary").click()
+    assert second.locator("input[name=name]").input_value() == "首违不罚（就地加入）"
+    second.locator("button[type=submit]").click()
+    second.locator(".collected").wait_for()
+    assert "《首违不罚（就地加入）》" in second.locator(".collected").inner_text()
+    assert (page.url, page.evaluate("window.scrollY")) == before
+
+    cols = api(site, "/api/collections")["collections"]
+    col = next(c for c in cols if c["name"] == "首违不罚（就地加入）")
+    items = api(site, f"/api/collections/{col['id']}")["items"]
+    pids = [first.get_attribute("data-passage"), second.get_attribute("data-passage")]
+    assert [i["passage_id"] for i in items] == pids
+    assert [i["note"] for i in items] == ["第一段", ""]
+    follow(page, first.locator(".collected a"))
+    assert item_pids(page) == pids
+
+
+def test_notes_save_each_on_their_own_and_leaving_unsaved_text_asks(page, site):
+    col = collection_of(site, "说明自动保存", "首违不罚", 3)
+    page.goto(f"/collections/{col['id']}")
+    notes = page.locator("form.note-form")
+    states = page.locator("form.note-form .note-state")
+    assert states.all_inner_texts() == ["已保存"] * 3
+
+    # The server cannot be reached: the note says it is not saved, and leaving asks first.
+    def no_writes(route):
+        route.abort() if route.request.method == "PATCH" else route.continue_()
+
+    page.route("**/api/collections/**", no_writes)
+    notes.nth(0).locator("textarea").fill("第一条的说明")
+    states.nth(0).filter(has_text="未保存：").wait_for()
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_function("true")  # the page is still there: the dialog was dismissed
+    assert asked == ["beforeunload"]
+
+    # Back online: edit a second note, save the first with its button; both are kept.
+    page.unroute("**/api/collections/**", no_writes)
+    notes.nth(2).locator("textarea").fill("第三条的说明")
+    notes.nth(0).locator("button[type=submit]").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.note-state')].every(s => s.dataset.state === 'saved')"
+    )
+    assert states.all_inner_texts() == ["已保存"] * 3
+    saved = [i["note"] for i in api(site, f"/api/collections/{col['id']}")["items"]]
+    assert saved == ["第一条的说明", "", "第三条的说明"]
+    page.reload()
+    values = notes.locator("textarea").evaluate_all("ts => ts.map(t => t.value)")
+    assert values == saved
+
+
+def test_reorder_is_one_request_and_remove_can_be_undone(page, site):
+    col = collection_of(site, "顺序与撤销", "首违不罚", 4, notes={3: "放在最前"})
+    order = [i["passage_id"] for i in col["items"]]
+    page.goto(f"/collections/{col['id']}")
+    page.evaluate("window.__same_page = true")
+    writes: list[str] = []
+    page.on("request", lambda r: writes.append(r.method) if r.method != "GET" else None)
+    status = page.locator(".list-status .msg")
+
+    last = page.locator("ol.items > li.item").nth(3)
+    last.locator(".move-to input[name=position]").fill("1")
+    last.locator(".move-to button").click()
+    status.filter(has_text="顺序已保存").wait_for()
+    moved = [order[3], *order[:3]]
+    assert item_pids(page) == moved and writes == ["POST"]
+    assert [i["passage_id"] for i in api(site, f"/api/collections/{col['id']}")["items"]] == moved
+    nums = page.locator("ol.items .hit-meta .num").all_inner_texts()
+    assert nums == ["1", "2", "3", "4"]
+
+    page.locator("ol.items > li.item").nth(0).locator("button.down").click()
+    page.wait_for_function("() => document.querySelector('.list-status .msg').textContent"
+                           " === '顺序已保存' && window.__same_page")  # fmt: skip
+    moved = [order[0], order[3], order[1], order[2]]
+    assert item_pids(page) == moved and writes == ["POST", "POST"]
+
+    # 移出 the item with the note, then 撤销: it is back at its place with its note.
+    target = page.locator(f"ol.items > li.item[data-passage='{order[3]}']")
+    target.locator("button.remove").click()
+    status.filter(has_text="已移出第 2 条").wait_for()
+    assert item_pids(page) == [order[0], order[1], order[2]]
+    assert len(api(site, f"/api/collections/{col['id']}")["items"]) == 3
+    page.locator(".list-status button.undo").click()
+    status.filter(has_text="已撤销移出").wait_for()
+    assert item_pids(page) == moved
+    restored = page.locator(f"ol.items > li.item[data-passage='{order[3]}']")
+    assert restored.locator("textarea[name=note]").input_value() == "放在最前"
+    items = api(site, f"/api/collections/{col['id']}")["items"]
+    assert [i["passage_id"] for i in items] == moved and items[1]["note"] == "放在最前"
+    assert page.evaluate("window.__same_page") is True
+    # The restored item's controls work: its note saves under its new id.
+    restored.locator("textarea[name=note]").fill("放在第二")
+    restored.locator(".note-state[data-state=saved]").wait_for()
+    page.reload()
+    assert item_pids(page) == moved
+    assert page.locator("ol.items textarea").nth(1).input_value() == "放在第二"

@@ -98,6 +98,72 @@
       if (more) { more.open = needle !== "" || wasOpen; }
     });
   });
+  // 加入案例集 without leaving the results: the control's own form (with its token) is posted
+  // by fetch and answered with JSON; the card is marked 已加入《…》 and the page stays where it
+  // was. Any answer that is not JSON (a server without this, an error page) falls back to the
+  // ordinary form post.
+  function optionLabel(c) { return c.name + "（" + c.count + " 条）"; }
+  function rememberCollection(c) {
+    document.querySelectorAll("form.collect-form").forEach(function (form) {
+      var select = form.querySelector("select[name=collection]");
+      if (select) {
+        var option = select.querySelector("option[value='" + c.id + "']");
+        if (!option) {
+          option = document.createElement("option");
+          option.value = String(c.id);
+          select.appendChild(option);
+        }
+        option.textContent = optionLabel(c);
+        select.value = String(c.id);
+        var name = form.querySelector("input[name=name]");
+        if (name) { name.value = ""; }
+      } else {
+        var only = form.querySelector("input[name=name]");
+        if (only && !only.value) { only.value = c.name; }  // the same collection next time
+      }
+    });
+  }
+  function markAdded(form, body) {
+    var details = form.closest("details.collect");
+    var mark = details.parentNode.querySelector(".collected");
+    if (!mark) {
+      mark = document.createElement("p");
+      mark.className = "collected";
+      mark.setAttribute("role", "status");
+      details.parentNode.insertBefore(mark, details.nextSibling);
+    }
+    mark.textContent = "已加入《" + body.collection.name + "》 ";
+    var link = document.createElement("a");
+    link.href = body.url;
+    link.textContent = "查看案例集";
+    mark.appendChild(link);
+    details.open = false;
+    form.querySelector("textarea[name=note]").value = "";
+    rememberCollection(body.collection);
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form.collect-form") || !window.fetch) { return; }
+    e.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    var status = form.querySelector(".collect-status");
+    button.disabled = true;
+    if (status) { status.textContent = "正在加入…"; }
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (r) {
+      return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+    }).then(function (res) {
+      button.disabled = false;
+      if (res.ok) {
+        if (status) { status.textContent = ""; }
+        markAdded(form, res.body);
+      } else if (status) {
+        status.textContent = (res.body.error && res.body.error.message) || "加入失败";
+      }
+    }).catch(function () { form.submit(); });
+  });
   // Filters start folded on a phone so results come first.
   if (window.matchMedia("(max-width: 760px)").matches) {
     document.querySelectorAll(".filters-box, .outline details").forEach(function (d) { d.open = false; });

@@ -14,6 +14,7 @@ collection read-only to anyone who has it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -297,8 +298,13 @@ def note(cid: int, item_id: int):
 
 @bp.post("/collections/<int:cid>/items/<int:item_id>/move")
 def move(cid: int, item_id: int):
-    owned(cid)
+    """Up or down one place (``direction``), or straight to a place (``position``, from 1)."""
+    col = owned(cid)
     delta = -1 if request.form.get("direction") == "up" else 1
+    if request.form.get("position"):
+        order = [i.id for i in col.items]
+        where = _int(request.form.get("position"), "position") - 1
+        delta = where - order.index(item_id) if item_id in order else 0
     change = partial(store().move_item, cid, item_id, delta, expected_version())
     return _form_action(cid, change, f"item-{item_id}")
 
@@ -347,13 +353,32 @@ def _add_page(passage_id: str, back: str | None, error: str | None = None, statu
     )
 
 
+def wants_json() -> bool:
+    """A form posted by the page's script (fetch, ``Accept: application/json``) is answered
+    with JSON, so a hit is added without leaving the result list; without the script the
+    same form is answered with a redirect."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _added_json(col: Collection, item_id: int):
+    """What the 加入案例集 control shows once a passage is in: the collection, with a link."""
+    current = store().get(col.id)
+    link = url_for("collections.show", cid=col.id, added=item_id, _anchor=f"item-{item_id}")
+    body = {"collection": {"id": col.id, "name": col.name, "count": current.count}, "url": link}
+    return jsonify({**body, "item": item_id}), 201
+
+
 @bp.post("/collections/add")
 def add():
     back = local_path(request.form.get("next"))
     try:
         col, item_id = _add(request.form)
     except CollectionError as e:
+        if wants_json():
+            return jsonify({"error": {"status": e.status, "message": e.message}}), e.status
         return _add_page(request.form.get("passage_id", ""), back, e.message, e.status)
+    if wants_json():
+        return _added_json(col, item_id)
     params: dict[str, Any] = {"added": item_id}
     if back:
         params["back"] = back
@@ -480,9 +505,47 @@ def api_update(cid: int, item_id: int):
 
 @bp.delete("/api/collections/<int:cid>/items/<int:item_id>")
 def api_remove(cid: int, item_id: int):
+    """The collection after the removal, and the item as it was (``removed``): what 撤销 sends
+    back to ``…/items/restore``."""
     owned(cid)
-    store().remove_item(cid, item_id, expected_version())
-    return jsonify(_current(cid))
+    removed = store().remove_item(cid, item_id, expected_version())
+    return jsonify({**_current(cid), "removed": removed.to_dict()})
+
+
+def _restored_snapshot(raw: Any) -> Snapshot:
+    """The saved passage of a removed item, as ``removed`` gave it (400 for anything else)."""
+    if not isinstance(raw, dict):
+        raise CollectionError(400, "item 应为移出时返回的条目", "item")
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Snapshot):
+        value = raw.get(f.name, raw.get("saved_text") if f.name == "text" else None)
+        ok = {"year": (int, type(None)), "truncated": (bool,), "heading_path": (list,)}.get(
+            f.name, (str, type(None))
+        )
+        if not isinstance(value, ok) or (
+            f.name == "heading_path" and not all(isinstance(p, str) for p in value)
+        ):
+            raise CollectionError(400, f"item.{f.name} 不合要求", "item")
+        values[f.name] = value
+    values["passage_id"] = validate_passage_id(values["passage_id"])
+    if not isinstance(values["report_id"], str) or not isinstance(values["text"], str):
+        raise CollectionError(400, "item 缺少段落原文或报告编号", "item")
+    return Snapshot(**values)
+
+
+@bp.post("/api/collections/<int:cid>/items/restore")
+def api_restore(cid: int):
+    """撤销 after 移出: the removed item back at its place, with its note (a new id)."""
+    owned(cid)
+    body = json_body()
+    raw = body.get("item")
+    snap = _restored_snapshot(raw)
+    position = _int(raw.get("position", 0), "item.position")
+    item = store().restore_item(
+        cid, snap, raw.get("note", ""), str(raw.get("added") or ""), position,
+        expected_version(body),
+    )  # fmt: skip
+    return jsonify({**_current(cid), "restored": item.to_dict()}), 201
 
 
 @bp.post("/api/collections/<int:cid>/order")

@@ -16,9 +16,17 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 FONT = 12
-# Charts over categories (years): left margin for the value axis, one slot per category.
-LEFT, TOP, BOTTOM, SLOT = 40, 22, 30, 64
-LABEL_CHARS = 9  # horizontal chart labels longer than this are cut (the full text is in <title>)
+# Charts are drawn at their size and never scaled down (12 px labels stay 12 px), so they are
+# drawn narrow enough for a phone: 390 px wide, less the page's and the card's padding, leaves
+# about 330 px. Wider desktop columns just leave room beside them.
+FIT_WIDTH = 330
+# Charts over categories (years): left margin for the value axis, one slot per category, as
+# wide as SLOT when they fit in FIT_WIDTH, else narrower down to MIN_SLOT (then it scrolls).
+LEFT, TOP, BOTTOM, SLOT, MIN_SLOT = 40, 22, 30, 64, 36
+LABEL_CHARS = 7  # horizontal chart labels longer than this are cut (the full text is in <title>)
+# Horizontal charts: label column, bar length, room for the value after the bar.
+ROW_LEFT, ROW_RIGHT = 8 + FONT * LABEL_CHARS, 44
+ROW_PLOT = FIT_WIDTH - ROW_LEFT - ROW_RIGHT
 
 
 @dataclass
@@ -64,12 +72,17 @@ def _open(kind: str, dim: str, caption: str, width: float, height: float) -> lis
     ]
 
 
+def slot_width(n: int) -> int:
+    """Width of one category: SLOT, narrower when that many would not fit on a phone."""
+    return max(MIN_SLOT, min(SLOT, (FIT_WIDTH - LEFT - 10) // max(n, 1)))
+
+
 def _category_frame(
     kind: str, dim: str, caption: str, bars: Sequence[Bar], plot_h: int, unit: str = ""
 ) -> tuple[list[str], int, int, int]:
     """Opening of a chart with one slot per category along x and a value axis with grid lines:
     (markup so far, width, y of the baseline, axis maximum)."""
-    width = LEFT + max(len(bars), 1) * SLOT + 10
+    width = LEFT + max(len(bars), 1) * slot_width(len(bars)) + 10
     base = TOP + plot_h
     top_value, step = nice_max(max((b.value for b in bars), default=0))
     out = _open(kind, dim, caption, width, base + BOTTOM)
@@ -107,9 +120,10 @@ def column_chart(bars: Sequence[Bar], *, dim: str, caption: str, unit: str = "")
     A gap (no report at all) has no bar, only 无 in grey, so it never reads as a zero."""
     plot_h = 160
     out, width, base, top_value = _category_frame("columns", dim, caption, bars, plot_h, unit)
+    slot = slot_width(len(bars))
     for i, bar in enumerate(bars):
-        x = LEFT + i * SLOT + SLOT * 0.18
-        w = SLOT * 0.64
+        x = LEFT + i * slot + slot * 0.18
+        w = slot * 0.64
         h = plot_h * bar.value / top_value
         cx = _fmt(x + w / 2)
         fill = "gap" if bar.gap else "fill" if bar.value else "fill zero"
@@ -126,7 +140,7 @@ def column_chart(bars: Sequence[Bar], *, dim: str, caption: str, unit: str = "")
 
 def bar_chart(bars: Sequence[Bar], *, dim: str, caption: str, unit: str = "") -> Markup:
     """Horizontal bars, one row per category (provinces, kinds of department: long names)."""
-    row, left, right, plot_w, top = 26, 128, 44, 340, 8
+    row, left, right, plot_w, top = 26, ROW_LEFT, ROW_RIGHT, ROW_PLOT, 8
     width = left + plot_w + right
     height = top + max(len(bars), 1) * row + 6
     top_value, _step = nice_max(max((b.value for b in bars), default=0))
@@ -153,8 +167,9 @@ def line_chart(points: Sequence[Bar], *, dim: str, caption: str) -> Markup:
     breaks at a gap (a year without reports) instead of dipping to 0."""
     plot_h = 120
     out, width, base, top_value = _category_frame("line", dim, caption, points, plot_h)
+    slot = slot_width(len(points))
     xy = [
-        (LEFT + i * SLOT + SLOT / 2, base - plot_h * p.value / top_value)
+        (LEFT + i * slot + slot / 2, base - plot_h * p.value / top_value)
         for i, p in enumerate(points)
     ]
     run: list[str] = []

@@ -7,7 +7,7 @@ filter starts again at page 1.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from flask import url_for
 
@@ -31,7 +31,7 @@ def values(state: Mapping[str, str], name: str) -> list[str]:
     return [v for v in raw.split(SEP) if v] if multi_valued(name) else ([raw] if raw else [])
 
 
-def pairs(state: Mapping[str, str], skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def pairs(state: Mapping[str, str], skip: Collection[str] = ()) -> list[tuple[str, str]]:
     """(name, value) per parameter value: the hidden inputs of a form that keeps the state."""
     return [(k, v) for k in state if k not in skip for v in values(state, k)]
 

@@ -396,3 +396,35 @@ def test_reorder_is_one_request_and_remove_can_be_undone(page, site):
     page.reload()
     assert item_pids(page) == moved
     assert page.locator("ol.items textarea").nth(1).input_value() == "放在第二"
+
+
+# -- phone width ---------------------------------------------------------------------------------
+
+
+CHART_FIT_JS = """svgs => svgs.map(svg => {
+  const box = svg.getBoundingClientRect(), holder = svg.closest('.chart-box') || svg.parentElement;
+  const labels = [...svg.querySelectorAll('text.lab, text.tick')];
+  return { dim: svg.dataset.dim, right: box.right, scale: svg.getScreenCTM().a,
+           sideways: holder.scrollWidth - holder.clientWidth,
+           font: Math.min(...labels.map(t => parseFloat(getComputedStyle(t).fontSize))),
+           clipped: labels.filter(t => t.getBoundingClientRect().right > box.right + 1
+                                     || t.getBoundingClientRect().left < box.left - 1).length };
+})"""
+
+
+def test_trend_charts_fit_a_phone_with_legible_labels(browser, site):
+    phone = {"width": 390, "height": 844}
+    with opened(browser, site, viewport=phone, is_mobile=True, has_touch=True) as page:
+        page.goto("/trends?" + urlencode({"q": "执法力量薄弱"}))
+        charts = page.locator("svg.chart").evaluate_all(CHART_FIT_JS)
+        assert {c["dim"] for c in charts} >= {"year", "province", "dept"}
+        for chart in charts:
+            assert chart["right"] <= phone["width"] - 8, chart  # inside the card, no scrolling
+            assert chart["sideways"] <= 0, chart
+            assert chart["scale"] >= 0.99 and chart["font"] >= 12, chart  # 12 px, not shrunk
+            assert chart["clipped"] == 0, chart
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= phone["width"]
+        screenshot(page, "trends-phone.png", full_page=True)
+        page.goto("/compare?" + urlencode({"q": "首违不罚"}))
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= phone["width"]
+        screenshot(page, "compare-phone.png", full_page=True)

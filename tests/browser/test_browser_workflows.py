@@ -16,9 +16,9 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from tests.browser.test_browser import (  # noqa: F401 (browser: the module's Chromium)
+from tests.browser import test_browser
+from tests.browser.test_browser import (
     api,
-    browser,
     download,
     follow,
     hits,
@@ -73,8 +73,11 @@ def site(wide_cfg):
         yield url
 
 
+browser = test_browser.browser  # the module's Chromium (a fixture)
+
+
 @pytest.fixture
-def page(browser, site):  # noqa: F811 (the imported fixture)
+def page(browser, site):
     with opened(browser, site, viewport=DESKTOP, accept_downloads=True) as p:
         yield p
 

@@ -403,6 +403,20 @@ def test_concrete_filter_hides_boilerplate(repost_searcher, mode) -> None:
         assert len(concrete.hits) == limit  # filtered before ranking: still a full page
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_concrete_filter_hides_exactly_the_boilerplate_results_it_counts(repost_searcher, mode):
+    """只看具体做法 takes out of the list exactly the results it names (隐藏了 N 条), instead of
+    retrieving again under a mask and refilling the list from deeper down."""
+    everything = search(repost_searcher, "法治建设", mode, limit=100)
+    concrete = search(repost_searcher, "法治建设", mode, limit=100, concrete="1")
+    hidden = everything.boilerplate_results
+    assert hidden == sum(h.boilerplate >= CONCRETE_MAX for h in everything.hits) > 0
+    assert concrete.boilerplate_results == hidden
+    assert concrete.total == everything.total - hidden
+    kept = [h.passage.id for h in everything.hits if h.boilerplate < CONCRETE_MAX]
+    assert [h.passage.id for h in concrete.hits] == kept
+
+
 # -- hostile input -------------------------------------------------------------------------
 
 

@@ -530,6 +530,8 @@ def _restored_snapshot(raw: Any) -> Snapshot:
     values["passage_id"] = validate_passage_id(values["passage_id"])
     if not isinstance(values["report_id"], str) or not isinstance(values["text"], str):
         raise CollectionError(400, "item 缺少段落原文或报告编号", "item")
+    if values["year"] is not None and not 0 < values["year"] < 10000:
+        raise CollectionError(400, "item.year 不是年份", "item")
     return Snapshot(**values)
 
 

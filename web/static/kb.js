@@ -11,8 +11,9 @@
   function typing(el) {
     return el && (/INPUT|TEXTAREA|SELECT/.test(el.tagName) || el.isContentEditable);
   }
-  function hitCards() {
-    return Array.prototype.slice.call(document.querySelectorAll("article.hit"));
+  function hitCards() {  // the shown ones (not those folded in a closed <details>)
+    return Array.prototype.slice.call(document.querySelectorAll("article.hit"))
+      .filter(function (card) { return card.getClientRects().length > 0; });
   }
   function moveFocus(step) {
     var cards = hitCards();
@@ -143,7 +144,10 @@
   }
   document.addEventListener("submit", function (e) {
     var form = e.target;
-    if (!form.matches || !form.matches("form.collect-form") || !window.fetch) { return; }
+    // Only a hit card's control: the page for adding one passage goes on to the collection.
+    if (!form.matches || !form.matches("details.collect form.collect-form") || !window.fetch) {
+      return;
+    }
     e.preventDefault();
     var button = form.querySelector("button[type=submit]");
     var status = form.querySelector(".collect-status");

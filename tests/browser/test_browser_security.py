@@ -127,8 +127,10 @@ def test_a_trainer_shares_a_collection_that_colleagues_only_read(chromium, share
         card.locator("details.collect > summary").click()
         card.locator("input[name=name]").fill("首违不罚培训")
         card.locator("textarea[name=note]").fill("培训要点")
-        click_and_wait(trainer, card.locator("form.collect-form button[type=submit]"))
-        collection_url = trainer.url
+        card.locator("form.collect-form button[type=submit]").click()  # added in place
+        assert card.locator(".collected").inner_text().startswith("已加入《首违不罚培训》")
+        click_and_wait(trainer, card.locator(".collected a"))
+        collection_url = trainer.url.split("?")[0]
         share = trainer.locator("input.share-url").input_value()
         assert urlsplit(share).path.startswith("/shared/")
 

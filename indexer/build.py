@@ -71,6 +71,7 @@ class BuildResult:
     lexical: str = "unchanged"  # full | incremental | unchanged
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    engine: dict = field(default_factory=dict)  # milvus: where this build's collection is
 
     def lines(self) -> list[str]:
         if self.build_id is None:
@@ -167,6 +168,32 @@ def embed_all(
     return out, len(missing), from_cache
 
 
+def row_table(records: Sequence[IndexRecord]) -> RowTable:
+    """The per-row filter and ranking arrays of a build (both engines keep them locally)."""
+    columns = list(records[0].columns) if records else []
+    return RowTable.from_records(
+        [r.pid for r in records],
+        [r.year for r in records],
+        {c: [r.columns.get(c) for r in records] for c in columns},
+        boilerplate_scores((r.report_id, r.text) for r in records),
+    )
+
+
+def record_vectors(
+    settings: IndexSettings,
+    records: Sequence[IndexRecord],
+    embedder: Embedder,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, int, int]:
+    """Vectors of the records, through the embedding cache (see :func:`embed_all`)."""
+    cache = EmbeddingCache(Path(settings.data_dir) / "cache" / "embeddings.sqlite")
+    try:
+        texts = [r.embed_text(settings.embedder.max_chars) for r in records]
+        return embed_all(texts, embedder, cache, settings.embedder.batch_size, progress)
+    finally:
+        cache.close()
+
+
 def build_indexes(
     settings: IndexSettings,
     records: Sequence[IndexRecord],
@@ -209,6 +236,8 @@ def build_indexes(
             "heading_boost": settings.lexical.heading_boost,
             "format": INDEX_FORMAT,
         }
+        if settings.engine.name != "embedded":  # embedded builds keep their settings as before
+            build_settings["engine"] = {"name": settings.engine.name, "uri": settings.engine.uri}
         if (
             not force
             and prev_manifest
@@ -221,11 +250,15 @@ def build_indexes(
         build_id = datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         tmp = builds_dir(data_dir) / f"{build_id}.tmp"
         tmp.mkdir(parents=True)
+        result: BuildResult | None = None
         try:
             # --force rebuilds the lexical index from the records instead of patching the
             # previous one: it is the repair `kb check` prescribes, and a copy would keep
             # whatever damage the previous index had.
-            result = _build_into(
+            build = _build_into
+            if settings.engine.name == "milvus":
+                from indexer.milvus.build import build_collection as build
+            result = build(
                 tmp,
                 settings,
                 records,
@@ -250,6 +283,7 @@ def build_indexes(
                 ),
                 "embedder": {"id": embedder.id, "dim": embedder.dim},
                 "settings": build_settings,
+                **({"engine": result.engine} if result.engine else {}),
                 "stats": {
                     "embedded": result.embedded,
                     "cached": result.cached,
@@ -263,9 +297,17 @@ def build_indexes(
             os.replace(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            if result is not None and result.engine:  # its collection must not linger
+                from indexer.milvus.build import discard
+
+                discard(settings, result.engine)
             raise
         set_current(data_dir, build_id)
         _remove_stale(data_dir, keep={build_id})
+        if result.engine:
+            from indexer.milvus.build import publish
+
+            publish(settings, result.engine)
         return result
 
 
@@ -285,14 +327,7 @@ def _build_into(
     pids = [r.pid for r in records]
     docs = [lexical_doc(r) for r in records]
     hashes = {d.pid: _doc_hash(d) for d in docs}
-    columns = list(records[0].columns) if records else []
-    rows = RowTable.from_records(
-        pids,
-        [r.year for r in records],
-        {c: [r.columns.get(c) for r in records] for c in columns},
-        boilerplate_scores((r.report_id, r.text) for r in records),
-    )
-    rows.save(out)
+    row_table(records).save(out)
     timings["rows"] = time.perf_counter() - t
 
     # Lexical: patch the previous build when its analysis settings match, else rebuild.
@@ -323,14 +358,7 @@ def _build_into(
 
     # Vectors: from the cache where possible.
     t = time.perf_counter()
-    cache = EmbeddingCache(Path(settings.data_dir) / "cache" / "embeddings.sqlite")
-    try:
-        texts = [r.embed_text(settings.embedder.max_chars) for r in records]
-        vectors, embedded, cached = embed_all(
-            texts, embedder, cache, settings.embedder.batch_size, progress
-        )
-    finally:
-        cache.close()
+    vectors, embedded, cached = record_vectors(settings, records, embedder, progress)
     timings["embed"] = time.perf_counter() - t
     t = time.perf_counter()
     vector_backend(settings.vectors).build(vectors, settings.vectors).save(out / "vectors.faiss")

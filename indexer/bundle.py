@@ -76,6 +76,11 @@ def open_bundle(settings: IndexSettings) -> IndexBundle:
         )
     manifest = read_manifest(build)
     rows = RowTable.load(build)
+    if (manifest.get("engine") or {}).get("name") == "milvus":
+        from indexer.milvus import open_indexes
+
+        lexical, vectors = open_indexes(settings, manifest, len(rows))
+        return IndexBundle(build, manifest, rows, lexical, vectors, Path(settings.data_dir))
     # the backend the build was made with, whatever the configuration says now
     lexical = lexical_backend(manifest["settings"]["lexical_backend"]).open(
         build / "lexical", len(rows)

@@ -7,7 +7,7 @@ no file and no environment variable itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -50,6 +50,20 @@ class LexicalConfig:
     procs: int = 0  # processes segmenting text during a full index build (0 = one per core)
 
 
+ENGINES = ("embedded", "milvus")
+
+
+@dataclass
+class EngineConfig:
+    """Where the lexical and vector indexes live: ``embedded`` (Whoosh + FAISS files in the
+    data dir, the default) or ``milvus`` (one collection per build; indexer/milvus/)."""
+
+    name: str = "embedded"  # embedded | milvus
+    uri: str = ""  # milvus: "" = <data_dir>/milvus.db (Milvus Lite); or http://host:19530
+    token: str = ""  # milvus: "user:password" or an API key; never written to a build
+    collection: str = "kb"  # milvus: the alias serving the current build (collection prefix)
+
+
 @dataclass(frozen=True)
 class IndexSettings:
     """Everything a build or an open index needs: where the data lives and how to index it."""
@@ -58,3 +72,4 @@ class IndexSettings:
     lexical: LexicalConfig
     vectors: VectorConfig
     embedder: EmbedderConfig
+    engine: EngineConfig = field(default_factory=EngineConfig)

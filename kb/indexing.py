@@ -21,6 +21,7 @@ STAGES = {
     "embed": ("计算向量", "段"),
     "lexical": ("构建关键词索引", "段"),
     "lexical_update": ("更新关键词索引", "段"),
+    "milvus": ("写入 Milvus 集合", "段"),
 }
 
 

@@ -15,7 +15,9 @@ from typing import Any, get_type_hints
 
 from indexer.settings import (
     ConfigError,
+    ENGINES,
     EmbedderConfig,
+    EngineConfig,
     IndexSettings,
     LexicalConfig,
     VectorConfig,
@@ -27,6 +29,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "EmbedderConfig",
+    "EngineConfig",
     "LexicalConfig",
     "SearchConfig",
     "VectorConfig",
@@ -103,6 +106,7 @@ class Config:
     search: SearchConfig = field(default_factory=SearchConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     access: AccessConfig = field(default_factory=AccessConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     @property
     def data_path(self) -> Path:
@@ -118,7 +122,9 @@ class Config:
 
     def index_settings(self) -> IndexSettings:
         """What the indexer needs to know (it never sees the rest of the configuration)."""
-        return IndexSettings(self.data_path, self.lexical, self.vectors, self.embedder)
+        return IndexSettings(
+            self.data_path, self.lexical, self.vectors, self.embedder, self.engine
+        )
 
 
 def _coerce(value: Any, typ: type, where: str) -> Any:
@@ -181,5 +187,9 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     if cfg.access.mode not in ACCESS_MODES:
         raise ConfigError(
             f"[access] mode：值 {cfg.access.mode!r} 无效（可选：{'、'.join(ACCESS_MODES)}）"
+        )
+    if cfg.engine.name not in ENGINES:
+        raise ConfigError(
+            f"[engine] name：值 {cfg.engine.name!r} 无效（可选：{'、'.join(ENGINES)}）"
         )
     return cfg

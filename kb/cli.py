@@ -209,6 +209,13 @@ def _marked(text: str, spans: list[tuple[int, int]], width: int = 160) -> str:
     return ("…" if start else "") + snippet + ("…" if start + width < len(marked) else "")
 
 
+def _engine_info(manifest: dict | None) -> dict:
+    """Which engine serves the current build, and for Milvus its collection and alias."""
+    engine = (manifest or {}).get("engine") or {"name": "embedded"}
+    keys = ("name", "collection", "alias", "uri", "lite", "dense_index")
+    return {k: engine[k] for k in keys if k in engine}
+
+
 def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
     from indexer.builds import current_build, read_manifest
     from kb.ingest.parse import PARSER_VERSION
@@ -267,6 +274,7 @@ def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
                     "passages": total,
                     "section_kinds": kinds,
                     "index": manifest,
+                    "engine": _engine_info(manifest),
                     "parser_version": parser_version,
                     "parser_outdated": stale,
                     "needs_review": [r["report"] for r in review],
@@ -284,6 +292,14 @@ def cmd_stats(cfg: Config, args: argparse.Namespace) -> int:
         _print(
             f"索引版本 {manifest['build_id']}（{manifest['passage_count']} 个段落，向量模型 {manifest['embedder']['id']}）"
         )
+        engine = _engine_info(manifest)
+        where = (
+            f"集合 {engine['collection']}，别名 {engine['alias']}，"
+            + (f"Milvus Lite 文件 {engine['uri']}" if engine["lite"] else "Milvus 服务器")
+            if engine["name"] == "milvus"
+            else "Whoosh + FAISS，索引文件在数据目录中"
+        )
+        _print(f"检索引擎：{engine['name']}（{where}）")
     else:
         _print("尚未建立索引：运行 `kb index`。")
     if stale:

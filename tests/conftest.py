@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -29,17 +30,48 @@ def seed_reports(seed_store):
     return {r["source"]: seed_store.get_report(r["id"]) for r in seed_store.report_rows()}
 
 
-@pytest.fixture(scope="session")
-def seed_cfg(tmp_path_factory):
-    """A data dir with the seed corpus ingested and both indexes built (default embedder).
+ENGINES = ("embedded", "milvus")
 
-    Shared by every test that needs real indexes; treat it as read-only (copy it to damage it).
-    """
+
+def pytest_generate_tests(metafunc):
+    """Tests marked ``engines`` run once per engine: their ``seed_cfg`` (and so
+    ``seed_searcher``) is the seed corpus indexed by the embedded engine, then by Milvus Lite.
+    A test that cannot run on Milvus says why with ``embedded_only``."""
+    if (
+        metafunc.definition.get_closest_marker("engines")
+        and not metafunc.definition.get_closest_marker("embedded_only")
+        and "seed_cfg" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("seed_cfg", ENGINES, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def seed_cfg_embedded(tmp_path_factory):
+    """A data dir with the seed corpus ingested and both indexes built (default embedder)."""
     from kb.core.config import Config
 
     cfg = Config(data_dir=str(tmp_path_factory.mktemp("seedkb")))
     ingest_and_index(cfg, CORPUS)
     return cfg
+
+
+@pytest.fixture(scope="session")
+def seed_cfg_milvus(seed_cfg_embedded, tmp_path_factory):
+    """The same corpus indexed into Milvus Lite (a copy of the data dir: its embedding cache
+    comes along, so nothing is embedded again)."""
+    cfg = copy_kb(seed_cfg_embedded, tmp_path_factory.mktemp("seedmilvus") / "data")
+    cfg.engine = dataclasses.replace(cfg.engine, name="milvus")
+    ingest_and_index(cfg, CORPUS)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def seed_cfg(request):
+    """The seed corpus, indexed (by the embedded engine unless the test is marked ``engines``).
+
+    Shared by every test that needs real indexes; treat it as read-only (copy it to damage it).
+    """
+    return request.getfixturevalue(f"seed_cfg_{getattr(request, 'param', 'embedded')}")
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from kb.search.searcher import MAX_LIMIT, MAX_OFFSET
 from kb.store.corpus import CorpusStore, IndexedPassage
 from tests.support import CORPUS, copy_kb, ingest_and_index
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engines]
 
 S000 = "000_b2dd20f029b9b4d9.txt"  # 沅陵县应急管理局 2024, 湖南 怀化, 县
 S001 = "001_90f9b6f397d6ec91.txt"  # 汕尾市应急管理局 2021, 广东, 市
@@ -96,6 +96,7 @@ def test_lexical_mode_returns_only_matching_passages(seed_searcher, shouji) -> N
     assert set(ids(resp)) == shouji and resp.total == 3
 
 
+@pytest.mark.embedded_only  # Whoosh's phrase cache: Milvus has no phrase matching to cache
 def test_cached_phrase_matches_give_the_same_hits(seed_searcher) -> None:
     """Phrase matches are cached between queries; a filtered query reads them restricted."""
     seed_searcher.bundle.lexical._phrases.clear()

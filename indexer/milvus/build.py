@@ -13,6 +13,7 @@ longer keeps are dropped after the swap.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import time
 from collections.abc import Sequence
@@ -145,10 +146,8 @@ def build_collection(
 
 
 def _drop(client: Any, name: str) -> None:
-    try:
+    with contextlib.suppress(Exception):  # best effort: the next build drops what is left
         client.drop_collection(name)
-    except Exception:  # best effort: the next build drops what is left
-        pass
 
 
 def discard(settings: IndexSettings, info: dict) -> None:

@@ -43,7 +43,7 @@ def connect(engine: EngineConfig, data_dir: Path) -> Any:
             from pymilvus import MilvusClient
     except ImportError:
         raise ConfigError(
-            "[engine] name = \"milvus\" 需要可选依赖 pymilvus 与 milvus-lite："
+            '[engine] name = "milvus" 需要可选依赖 pymilvus 与 milvus-lite：'
             "请运行 `pip install -e '.[milvus]'`。"
         ) from None
     if is_lite(uri):
@@ -53,4 +53,9 @@ def connect(engine: EngineConfig, data_dir: Path) -> Any:
             warnings.simplefilter("ignore")
             return MilvusClient(uri=uri, token=engine.token)
     except Exception as e:
-        raise ConfigError(f"无法连接 Milvus（{uri}）：{e}") from e
+        hint = (
+            "；Milvus Lite 的数据文件同一时间只能由一个进程打开（另一个 kb 进程正在使用它？）"
+            if is_lite(uri)
+            else ""
+        )
+        raise ConfigError(f"无法连接 Milvus（{uri}）：{e}{hint}") from e

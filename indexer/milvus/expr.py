@@ -38,7 +38,7 @@ def _as_expr(rows: np.ndarray, negate: bool = False) -> str:
 
 
 def mask_expr(allowed: np.ndarray | None) -> str:
-    """"" for no restriction (None or all rows), else the expression; callers check
+    """ "" for no restriction (None or all rows), else the expression; callers check
     ``allowed.any()`` first (an empty mask allows nothing and needs no query)."""
     if allowed is None or allowed.all():
         return ""

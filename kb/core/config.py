@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from indexer.settings import (
-    ConfigError,
     ENGINES,
+    ConfigError,
     EmbedderConfig,
     EngineConfig,
     IndexSettings,
@@ -122,9 +122,7 @@ class Config:
 
     def index_settings(self) -> IndexSettings:
         """What the indexer needs to know (it never sees the rest of the configuration)."""
-        return IndexSettings(
-            self.data_path, self.lexical, self.vectors, self.embedder, self.engine
-        )
+        return IndexSettings(self.data_path, self.lexical, self.vectors, self.embedder, self.engine)
 
 
 def _coerce(value: Any, typ: type, where: str) -> Any:

@@ -35,7 +35,9 @@ def copy_kb(cfg, dest: Path):
     import dataclasses
     import shutil
 
-    shutil.copytree(cfg.data_path, dest)
+    # Not Milvus Lite's lock file: its server holds a POSIX lock on it, which this process
+    # would release (stopping the server under the session's searchers) by reading it.
+    shutil.copytree(cfg.data_path, dest, ignore=shutil.ignore_patterns(".*.lock"))
     return dataclasses.replace(cfg, data_dir=str(dest))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 import warnings
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,9 @@ def connect(engine: EngineConfig, data_dir: Path) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return MilvusClient(uri=uri, token=engine.token)
+            # pymilvus shares one connection between clients of the same URI, and closing
+            # any of them closes it for all: each kb client gets a connection of its own
+            return MilvusClient(uri=uri, token=engine.token, alias=f"kb-{uuid.uuid4().hex}")
     except Exception as e:
         hint = (
             "；Milvus Lite 的数据文件同一时间只能由一个进程打开（另一个 kb 进程正在使用它？）"
@@ -59,3 +62,16 @@ def connect(engine: EngineConfig, data_dir: Path) -> Any:
             else ""
         )
         raise ConfigError(f"无法连接 Milvus（{uri}）：{e}{hint}") from e
+
+
+def release(engine: EngineConfig, data_dir: Path) -> None:
+    """Stop this process's Milvus Lite server for the data dir, so that another process may
+    open the file (Lite allows one at a time); no-op for a server URI. Clients of this
+    process on that file stop working: call it only when none is left open."""
+    uri = resolve_uri(engine, data_dir)
+    if not is_lite(uri):
+        return
+    from milvus_lite.server_manager import server_manager_instance
+
+    if str(Path(uri).absolute().resolve()) in server_manager_instance._servers:
+        server_manager_instance.release_server(uri)

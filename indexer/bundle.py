@@ -79,7 +79,7 @@ def open_bundle(settings: IndexSettings) -> IndexBundle:
     if (manifest.get("engine") or {}).get("name") == "milvus":
         from indexer.milvus import open_indexes
 
-        lexical, vectors = open_indexes(settings, manifest, len(rows))
+        lexical, vectors = open_indexes(settings, manifest, rows)
         return IndexBundle(build, manifest, rows, lexical, vectors, Path(settings.data_dir))
     # the backend the build was made with, whatever the configuration says now
     lexical = lexical_backend(manifest["settings"]["lexical_backend"]).open(

@@ -18,10 +18,11 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.analyzer import Analyzer
+from indexer.rows import RowTable
 from indexer.settings import IndexSettings
 
 
-def open_indexes(settings: IndexSettings, manifest: dict, n_rows: int) -> tuple[Any, Any]:
+def open_indexes(settings: IndexSettings, manifest: dict, rows: RowTable) -> tuple[Any, Any]:
     """The (lexical, vectors) pair of a Milvus build, sharing one client; the collection is
     the one the build's manifest names (not the alias, which may already point further)."""
     from indexer.milvus.client import connect
@@ -36,8 +37,8 @@ def open_indexes(settings: IndexSettings, manifest: dict, n_rows: int) -> tuple[
         raise FileNotFoundError(f"Milvus 中没有索引集合 {name}")
     client.load_collection(name)
     analyzer = Analyzer(engine.get("user_dict", ""), engine.get("stopwords", ""))
-    lexical = MilvusLexical(client, name, analyzer, n_rows)
+    lexical = MilvusLexical(client, name, analyzer, rows)
     vectors = MilvusVectors(
-        client, name, manifest["embedder"]["dim"], n_rows, engine.get("search_params", {})
+        client, name, manifest["embedder"]["dim"], rows, engine.get("search_params", {})
     )
     return lexical, vectors

@@ -24,7 +24,8 @@ import numpy as np
 
 from indexer.analyzer import Analyzer
 from indexer.lexical.base import LexicalDoc, LexicalIndex, OnDoc, TermQuery
-from indexer.milvus.expr import mask_expr, quote
+from indexer.milvus.expr import filter_expr, quote
+from indexer.rows import RowTable
 from indexer.settings import LexicalConfig
 
 TOPK_MAX = 16_384  # Milvus's limit on k
@@ -60,13 +61,9 @@ def query_rows(
 class MilvusLexical(LexicalIndex):
     name = "milvus"
 
-    def __init__(self, client: Any, collection: str, analyzer: Analyzer, n_rows: int):
-        self.client, self.collection, self._analyzer, self.n_rows = (
-            client,
-            collection,
-            analyzer,
-            n_rows,
-        )
+    def __init__(self, client: Any, collection: str, analyzer: Analyzer, rows: RowTable):
+        self.client, self.collection, self._analyzer = client, collection, analyzer
+        self.rows, self.n_rows = rows, len(rows)
         # Rows holding a word, per word: the query's words recur in its coverage, its
         # 含检索词 count, its other modes and its next page (Whoosh keeps its postings too).
         self._containing: OrderedDict[tuple[str, bool], np.ndarray] = OrderedDict()
@@ -119,7 +116,7 @@ class MilvusLexical(LexicalIndex):
             data=[self.query_text(q)],
             anns_field="sparse",
             limit=min(k, TOPK_MAX),
-            filter=mask_expr(allowed),
+            filter=filter_expr(self.rows, allowed),
             search_params={"metric_type": "BM25"},
         )[0]
         scores = np.array([h["distance"] for h in hits], dtype=np.float32)

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from indexer.milvus.expr import mask_expr
+from indexer.milvus.expr import filter_expr
+from indexer.rows import RowTable
 from indexer.settings import VectorConfig
 from indexer.vectors.base import VectorIndex
 
@@ -24,9 +25,9 @@ FETCH_BATCH = 4_096
 class MilvusVectors(VectorIndex):
     kind = "milvus"
 
-    def __init__(self, client: Any, collection: str, dim: int, n: int, params: dict):
-        self.client, self.collection = client, collection
-        self._dim, self._n, self.params = dim, n, params
+    def __init__(self, client: Any, collection: str, dim: int, rows: RowTable, params: dict):
+        self.client, self.collection, self.rows = client, collection, rows
+        self._dim, self._n, self.params = dim, len(rows), params
 
     @classmethod
     def build(cls, vectors: np.ndarray, cfg: VectorConfig) -> VectorIndex:
@@ -55,9 +56,12 @@ class MilvusVectors(VectorIndex):
         found: dict[int, list[float]] = {}
         for i in range(0, len(wanted), FETCH_BATCH):
             chunk = wanted[i : i + FETCH_BATCH].tolist()
+            contiguous = chunk[-1] - chunk[0] == len(chunk) - 1  # trends reads whole ranges
             for e in self.client.query(
                 self.collection,
-                filter=f"row in [{','.join(map(str, chunk))}]",
+                filter=f"row >= {chunk[0]} and row <= {chunk[-1]}"
+                if contiguous
+                else f"row in [{','.join(map(str, chunk))}]",
                 output_fields=["row", "dense"],
                 limit=len(chunk),
             ):
@@ -75,7 +79,7 @@ class MilvusVectors(VectorIndex):
             data=[np.asarray(query, dtype=np.float32).tolist()],
             anns_field="dense",
             limit=min(k, TOPK_MAX),
-            filter=mask_expr(allowed),
+            filter=filter_expr(self.rows, allowed),
             search_params={"metric_type": "IP", "params": self.params},
         )[0]
         scores = np.array([h["distance"] for h in hits], dtype=np.float32)

@@ -15,6 +15,9 @@ from kb.render.markdown import comparison_markdown as to_markdown
 from kb.search import SearchRequest
 from kb.tools.compare import Comparison, Group, best_per_org, group_by_section, org_key
 
+# the seed tests run on both engines (tests/conftest.py)
+pytestmark = pytest.mark.engines
+
 SEED_ORGS = {
     "沅陵县应急管理局",
     "汕尾市应急管理局",

@@ -161,3 +161,37 @@ def test_a_row_mask_selects_the_same_rows_in_milvus(seed_cfg_milvus, make) -> No
     finally:
         client.close()
     assert rows == np.flatnonzero(mask).tolist()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"year": "2021"},
+        {"year_from": "2024"},
+        {"province": "湖南"},
+        {"city": "岳阳", "level": "市,区"},
+        {"dept": "应急管理", "section": "存在问题"},
+        {"report": S004},
+        {"concrete": "1"},
+        {"province": "湖南", "section": "主要举措和成效", "year": "2020-2024"},
+    ],
+)
+def test_every_filter_is_a_milvus_expression_on_the_metadata_fields(
+    seed_cfg_milvus, params
+) -> None:
+    """kb's filters (with their 湖南 ~ 湖南省, 市,区 and alias rules resolved) select in Milvus,
+    through conditions on the scalar fields alone, exactly the rows kb's own mask selects."""
+    from indexer.bundle import open_bundle
+    from indexer.milvus.expr import field_expr
+    from kb.search.filters import Filters
+
+    bundle = open_bundle(seed_cfg_milvus.index_settings())
+    try:
+        mask = Filters.from_params(params).mask(bundle.rows)
+        assert mask is not None and 0 < mask.sum() < len(mask)
+        expr = field_expr(bundle.rows, mask)
+        assert expr is not None and "row" not in expr, expr
+        found = query_rows(bundle.lexical.client, bundle.lexical.collection, expr, len(mask))
+    finally:
+        bundle.close()
+    assert sorted(found) == np.flatnonzero(mask).tolist()

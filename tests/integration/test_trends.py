@@ -25,6 +25,9 @@ from kb.tools.trends import (
     tally,
 )
 
+# the seed tests run on both engines (tests/conftest.py)
+pytestmark = pytest.mark.engines
+
 DEFAULT_ANALYZER = Analyzer()  # the analysis of an index built with the default settings
 
 SEED_YEARS = ["2021", "2022", "2023", "2024", "2025"]

@@ -9,8 +9,7 @@ Fields (one entity per passage, ``row`` = its row in the build, as in the embedd
   tokenizer takes extra words only as a list without frequencies and has none of kb's
   sub-word, folding and stop-word rules, so a query analysed by kb (its terms, synonyms,
   exclusions, highlights) would not meet the same tokens in the index. Its own ``jieba`` is
-  therefore not used; the string is padded with spaces so ``tokens like "% 词 %"`` finds
-  whole tokens (Milvus Lite 2.5.1 has no ``TEXT_MATCH``);
+  therefore not used;
 * ``heading`` (the heading path) and the metadata columns of kb's field registry (year,
   report, province, city, county, level, kind of department, section kind…) as filterable
   scalars, plus the boilerplate share;
@@ -94,8 +93,8 @@ def create(client: Any, name: str, dim: int, columns: list[str], dense: tuple[st
 
 
 def token_string(tokens: list[str]) -> str:
-    """Tokens as stored: space-joined and space-padded, cut to the VARCHAR limit."""
-    out = " " + " ".join(tokens) + " "
+    """Tokens as stored: space-joined, cut to the VARCHAR limit."""
+    out = " ".join(tokens)
     if len(out.encode()) <= TOKENS_MAX_BYTES:
         return out
     cut = out.encode()[: TOKENS_MAX_BYTES - 1].decode(errors="ignore")

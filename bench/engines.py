@@ -1,7 +1,9 @@
 """The engines side by side: embedded (size-N.json) and Milvus (milvus-size-N.json) results.
 
 Both come from ``bench.run`` on the same generated corpus, the same stored vectors and the
-same queries (``--engine milvus`` changes only the engine), so their rows compare directly;
+same queries (``--engine milvus`` changes only the engine), so their rows compare directly
+(``embedded-size-N.json``, an embedded run made beside the Milvus one, is preferred to the
+last ``make bench`` record ``size-N.json``);
 the load average at the end of each run is shown with it (2 shared cores: it moves the
 latencies). Written between its own markers in results/README.md, beside bench.report's
 tables; ``python -m bench.engines`` regenerates it from the JSON files.
@@ -37,7 +39,10 @@ def table(results: Path = RESULTS) -> str:
     rows = []
     for p in sorted(results.glob("milvus-size-*.json")):
         milvus = json.loads(p.read_text())
-        embedded = results / p.name.removeprefix("milvus-")
+        # the embedded engine measured in the same session when there is such a run
+        embedded = results / p.name.replace("milvus-", "embedded-")
+        if not embedded.is_file():
+            embedded = results / p.name.removeprefix("milvus-")
         if embedded.is_file():
             rows.append(_row(json.loads(embedded.read_text()), "embedded (Whoosh + FAISS)"))
         rows.append(_row(milvus, "milvus (Milvus Lite 2.5.1)"))

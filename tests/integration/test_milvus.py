@@ -172,7 +172,7 @@ def test_a_row_mask_selects_the_same_rows_in_milvus(seed_cfg_milvus, make) -> No
         {"city": "岳阳", "level": "市,区"},
         {"dept": "应急管理", "section": "存在问题"},
         {"report": S004},
-        {"concrete": "1"},
+        {"concrete": "1", "year": "2024"},  # the seed passages are all concrete
         {"province": "湖南", "section": "主要举措和成效", "year": "2020-2024"},
     ],
 )

@@ -16,12 +16,17 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import jieba
+with warnings.catch_warnings():
+    # jieba imports pkg_resources, which warns on every start with the setuptools<81 that the
+    # milvus extra keeps (pyproject.toml); the warning is about jieba, not for kb's users
+    warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+    import jieba
 from whoosh.analysis import Token, Tokenizer
 
 DATA = Path(__file__).parent / "data"

@@ -62,3 +62,8 @@ def capped_report(body: dict[str, Any]) -> dict[str, Any]:
     body["sections"] = sections[:REPORT_ITEMS_LIMIT]
     body["passages"] = [capped_hit(p) for p in passages[:REPORT_ITEMS_LIMIT]]
     return body
+
+
+# Request body of the draft check (/check, /api/check): an uploaded .docx with its images.
+# Every other route keeps ``[server] max_body_kb``.
+CHECK_BODY_BYTES = 5 * 1024 * 1024

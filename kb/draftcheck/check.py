@@ -1,0 +1,169 @@
+"""The check itself: a draft in, per-paragraph peers, gaps and boilerplate marks out.
+
+Privacy is a property of this module: the draft lives in local variables and the returned
+result only. Nothing is written to the corpus store, the index, the embedding cache or a log;
+the draft's vectors are computed by the embedder directly (no cache), and the result is
+returned to the caller, who shows or exports it and drops it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from indexer.boilerplate import CONCRETE_MAX
+from kb.draftcheck.corpus import peer_corpus
+from kb.draftcheck.draft import Draft, parse_draft
+from kb.draftcheck.gaps import MIN_POOL_REPORTS, examples, find_gaps, peer_pool
+from kb.draftcheck.peers import peer_hits, peer_rows
+from kb.search import Searcher
+
+GAPS_MAX = 10  # gaps listed per section kind
+# Section kinds whose gaps are listed (the preamble is no measure).
+GAP_KINDS = ("主要举措和成效", "存在问题", "原因分析", "第一责任人履职", "下一步工作安排")
+BOILERPLATE_ADVICE = "这一段大部分是各地报告通用的表述（套话），建议补充本单位的具体做法、数字、文件名称或成效。"
+# Characters of each paragraph that are embedded: a paragraph's opening names its measure, and
+# embedding whole paragraphs is what makes a long draft slow (README, "对照检查": speed).
+EMBED_CHARS = 150
+MAX_DRAFT_CHARS = 200_000  # far above a report (tens of thousands): refuse before parsing
+
+
+class DraftError(ValueError):
+    """A draft that cannot be checked; the message is Chinese and shown as it is."""
+
+
+@dataclass
+class CheckOptions:
+    dept_kind: str | None = None
+    level: str | None = None
+    year: int | None = None
+    section_kind: str | None = None  # every paragraph is of this kind (a one-section draft)
+    # Reports left out of every peer list and pool: the leave-one-out evaluation hides the
+    # draft's own report this way instead of rebuilding the index without it.
+    hidden_reports: frozenset[str] = frozenset()
+
+    def stated(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {}
+        if self.dept_kind:
+            out["dept_kind"] = self.dept_kind
+        if self.level:
+            out["level"] = self.level
+        if self.year:
+            out["year"] = self.year
+        return out
+
+
+@dataclass
+class CheckResult:
+    draft: Draft
+    paragraphs: list[dict[str, Any]]
+    gaps: list[dict[str, Any]]  # per section kind: {"section_kind", "dept_kind", ...}
+    took_ms: float
+    build_id: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def warned(self) -> int:
+        return sum(1 for p in self.paragraphs if p["boilerplate_warning"])
+
+    def to_dict(self) -> dict[str, Any]:
+        m = self.draft.meta
+        return {
+            "draft": {
+                "chars": len(self.draft.text),
+                "paragraphs": len(self.paragraphs),
+                "org": m.org,
+                "dept_kind": m.dept_kind,
+                "level": m.level,
+                "year": m.year,
+                "province": m.province,
+                "city": m.city,
+                "sources": self.draft.field_sources(),
+                "section_kinds": self.draft.kinds,
+            },
+            "paragraphs": self.paragraphs,
+            "gaps": self.gaps,
+            "boilerplate_warnings": self.warned,
+            "notes": self.notes,
+            "index": self.build_id,
+            "took_ms": round(self.took_ms, 1),
+            "stored": False,  # the draft is not kept anywhere
+        }
+
+
+def check_draft(
+    searcher: Searcher,
+    text: str,
+    options: CheckOptions | None = None,
+    hints: dict[str, str] | None = None,
+) -> CheckResult:
+    """Check a draft against the corpus (see the package docstring)."""
+    t0 = time.perf_counter()
+    options = options or CheckOptions()
+    if len(text) > MAX_DRAFT_CHARS:
+        raise DraftError(f"草稿过长（{len(text)} 字，上限 {MAX_DRAFT_CHARS} 字）")
+    draft = parse_draft(text, options.stated(), hints, options.section_kind)
+    if not draft.paragraphs:
+        raise DraftError("草稿中没有可以对照的正文段落")
+    model = peer_corpus(searcher)
+    rows = model.rows
+    vectors = searcher.embed_passages([p.text[:EMBED_CHARS] for p in draft.paragraphs])
+    hidden = np.zeros(len(rows), dtype=bool)
+    for rid in options.hidden_reports:
+        hidden |= model.mask("report_id", rid)
+    dept = draft.meta.dept_kind
+    same_dept = model.mask("dept_kind", dept) if dept else None
+    depth = searcher.cfg.search.candidates
+    paragraphs = []
+    for p, vector in zip(draft.paragraphs, vectors, strict=True):
+        allowed = model.mask("section_kind", p.section_kind) & ~hidden
+        bp = model.grams.score(p.text)
+        found = peer_rows(searcher, p.text, vector, allowed, same_dept, depth)
+        paragraphs.append(
+            {
+                "index": p.index,
+                "text": p.text,
+                "section_kind": p.section_kind,
+                "heading_path": p.heading_path,
+                "boilerplate": round(bp, 3),
+                "boilerplate_warning": bp >= CONCRETE_MAX,
+                "advice": BOILERPLATE_ADVICE if bp >= CONCRETE_MAX else None,
+                "peers": peer_hits(searcher, found.same, found.per, p.text, bp, vector),
+                "other_peers": peer_hits(searcher, found.other, found.per, p.text, bp, vector),
+            }
+        )
+    gaps, notes = [], []
+    for kind in draft.kinds:
+        if kind not in GAP_KINDS:
+            continue
+        pool = peer_pool(searcher, model, kind, dept, options.hidden_reports)
+        if dept and pool.dept is None:
+            notes.append(f"“{kind}”部分同类单位（{dept}）的报告不足 {MIN_POOL_REPORTS} 份，缺项按全部单位的报告统计")
+        found = find_gaps(pool, vectors, draft.text)[:GAPS_MAX]
+        gaps.append(
+            {
+                "section_kind": kind,
+                "dept_kind": pool.dept,
+                "pool_reports": pool.reports,
+                "items": [
+                    {
+                        "terms": c.terms,
+                        "reports": len(c.reports),
+                        "passages": len(c.rows),
+                        "examples": examples(searcher, model, c),
+                    }
+                    for c in found
+                ],
+            }
+        )
+    return CheckResult(
+        draft=draft,
+        paragraphs=paragraphs,
+        gaps=gaps,
+        took_ms=(time.perf_counter() - t0) * 1000,
+        build_id=model.build_id,
+        notes=notes,
+    )

@@ -1,0 +1,208 @@
+"""What peers report that the draft does not: clusters of peer passages no paragraph covers.
+
+For one section kind and the draft's department kind, the peer passages (the *pool*) are
+grouped by spherical k-means on their embeddings, one cluster per ``CLUSTER_SIZE`` passages,
+so a cluster gathers passages about one measure. A cluster is named by its most distinctive
+words (frequent in the cluster, rare in the pool: a class-based tf·idf, named practices of the
+domain dictionary weighted up), and counts the peer reports that have a passage in it.
+
+A draft **covers** a cluster when one of its paragraphs is about as close to the cluster's
+centre as the cluster's own passages are (cosine ≥ the members' median − ``COVER_MARGIN``),
+or when the draft uses the cluster's first two name words. The clusters no paragraph covers
+are the gaps, ranked by how many peer reports mention them; each comes with two example
+passages from different reports. When the pool has fewer than ``MIN_POOL_REPORTS`` reports of
+the draft's department kind, every department's passages of that section kind are used and
+the result says so.
+
+Clusters depend only on the corpus, so they are computed once per build and kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kb.draftcheck.corpus import PeerCorpus
+from kb.ingest.regions import place_in
+from kb.search import Searcher
+from kb.search.query import squash
+
+CLUSTER_SIZE = 6  # passages per cluster, on average
+MAX_CLUSTERS = 60
+MIN_POOL_REPORTS = 4
+MIN_GAP_REPORTS = 2  # a measure one other report mentions is not "what peers report"
+GAP_SHARE = 0.1  # ... nor one under a tenth of the pool's reports mention
+COVER_MARGIN = 0.0
+NAME_TERMS = 4
+DOMAIN_WEIGHT = 1.5
+ITERATIONS = 20
+
+
+@dataclass
+class Cluster:
+    rows: list[int]  # members, closest to the centre first
+    reports: list[str]  # distinct report ids of the members
+    centre: np.ndarray  # unit vector
+    cohesion: float  # median cosine of the members to the centre
+    terms: list[str]
+
+
+@dataclass
+class Pool:
+    kind: str
+    dept: str | None  # the department kind used, None when widened to every department
+    reports: int
+    clusters: list[Cluster]
+
+
+def spherical_kmeans(x: np.ndarray, k: int, iterations: int = ITERATIONS) -> np.ndarray:
+    """Cluster label of every row of ``x`` (unit vectors). Deterministic: farthest-first
+    seeding from the row closest to the mean, then Lloyd iterations on cosine."""
+    n = len(x)
+    k = max(1, min(k, n))
+    mean = x.mean(axis=0)
+    seeds = [int(np.argmax(x @ mean))]
+    best = x @ x[seeds[0]]
+    for _ in range(1, k):
+        nxt = int(np.argmin(best))
+        seeds.append(nxt)
+        best = np.maximum(best, x @ x[nxt])
+    centres = x[seeds].copy()
+    labels = np.zeros(n, dtype=np.int64)
+    for it in range(iterations):
+        new = np.argmax(x @ centres.T, axis=1)
+        if it and np.array_equal(new, labels):
+            break
+        labels = new
+        for c in range(k):
+            members = x[labels == c]
+            if len(members):
+                v = members.sum(axis=0)
+                centres[c] = v / max(np.linalg.norm(v), 1e-12)
+    return labels
+
+
+def _is_place(word: str) -> bool:
+    """A place name (深圳市, 罗湖区) tells which bureau wrote a passage, not what it did."""
+    return place_in(word) is not None
+
+
+def _names(
+    searcher: Searcher, model: PeerCorpus, pool_rows: list[int], groups: list[list[int]]
+) -> list[list[str]]:
+    """The most distinctive words of each group against the whole pool."""
+    words = model.words(searcher, pool_rows)
+    pool_df: dict[str, int] = {}
+    for r in pool_rows:
+        for w in words[r]:
+            pool_df[w] = pool_df.get(w, 0) + 1
+    analyzer = searcher.bundle.lexical.analyzer
+    n = len(pool_rows)
+    out = []
+    for group in groups:
+        df: dict[str, int] = {}
+        for r in group:
+            for w in words[r]:
+                df[w] = df.get(w, 0) + 1
+        floor = 2 if len(group) >= 3 else 1
+        scored = []
+        for w, c in df.items():
+            if c < floor or w.isdigit() or _is_place(w):
+                continue
+            weight = DOMAIN_WEIGHT if analyzer.is_term(w) else 1.0
+            scored.append((weight * (c / len(group)) * math.log((n + 1) / (pool_df[w] + 1)), w))
+        chosen: list[str] = []
+        for _score, w in sorted(scored, reverse=True):
+            if any(w in c or c in w for c in chosen):
+                continue
+            chosen.append(w)
+            if len(chosen) == NAME_TERMS:
+                break
+        out.append(chosen)
+    return out
+
+
+def peer_pool(
+    searcher: Searcher, model: PeerCorpus, kind: str, dept: str | None, hidden: frozenset[str]
+) -> Pool:
+    """The clustered pool of one section kind (and department kind), cached per build."""
+    key = (kind, dept, hidden)
+    cached = model.clusters.get(key)
+    if isinstance(cached, Pool):
+        return cached
+    allowed = model.mask("section_kind", kind)
+    for rid in hidden:
+        allowed &= ~model.mask("report_id", rid)
+    pool, used = allowed, None
+    if dept:
+        same = allowed & model.mask("dept_kind", dept)
+        codes = model.rows.codes["report_id"]
+        if len(np.unique(codes[same])) >= MIN_POOL_REPORTS:
+            pool, used = same, dept
+    rows = np.nonzero(pool)[0]
+    codes = model.rows.codes["report_id"]
+    n_reports = len(np.unique(codes[rows]))
+    clusters: list[Cluster] = []
+    if len(rows) >= 2:
+        x = searcher.bundle.vectors.vectors(rows.astype(np.int64))
+        k = min(MAX_CLUSTERS, max(2, round(len(rows) / CLUSTER_SIZE)))
+        labels = spherical_kmeans(x, k)
+        groups = []
+        for c in range(labels.max() + 1):
+            idx = np.nonzero(labels == c)[0]
+            if not len(idx):
+                continue
+            centre = x[idx].sum(axis=0)
+            centre /= max(np.linalg.norm(centre), 1e-12)
+            sims = x[idx] @ centre
+            order = idx[np.argsort(-sims)]
+            members = [int(rows[i]) for i in order]
+            reports = list(dict.fromkeys(model.report_of(r) for r in members))
+            groups.append((members, reports, centre, float(np.median(sims))))
+        names = _names(searcher, model, rows.tolist(), [g[0] for g in groups])
+        clusters = [Cluster(m, r, c, h, t) for (m, r, c, h), t in zip(groups, names, strict=True)]
+    result = Pool(kind, used, n_reports, clusters)
+    model.clusters[key] = result
+    return result
+
+
+def covered(cluster: Cluster, vectors: np.ndarray, draft_letters: str) -> bool:
+    """Whether a paragraph (``vectors``: the draft's) or the draft's wording covers the cluster."""
+    if len(vectors) and float((vectors @ cluster.centre).max()) >= cluster.cohesion - COVER_MARGIN:
+        return True
+    first = cluster.terms[:2]
+    return len(first) == 2 and all(squash(t) in draft_letters for t in first)
+
+
+def min_reports(pool: Pool) -> int:
+    """Reports a cluster needs to count as a measure peers report."""
+    return max(MIN_GAP_REPORTS, math.ceil(GAP_SHARE * pool.reports))
+
+
+def find_gaps(pool: Pool, vectors: np.ndarray, draft_text: str) -> list[Cluster]:
+    """Clusters of the pool the draft does not cover, most-mentioned first."""
+    letters = squash(draft_text)
+    gaps = [
+        c
+        for c in pool.clusters
+        if len(c.reports) >= min_reports(pool) and not covered(c, vectors, letters)
+    ]
+    gaps.sort(key=lambda c: (-len(c.reports), -c.cohesion))
+    return gaps
+
+
+def examples(searcher: Searcher, model: PeerCorpus, cluster: Cluster) -> list[dict[str, Any]]:
+    """Two passages of the cluster from different reports, closest to its centre first."""
+    picked, seen = [], set()
+    for r in cluster.rows:
+        rid = model.report_of(r)
+        if rid in seen:
+            continue
+        seen.add(rid)
+        picked.append(r)
+        if len(picked) == 2:
+            break
+    return [h.to_dict() for h in searcher.hydrate(model.rows, picked, {}, cluster.terms)]

@@ -118,10 +118,12 @@ def check_draft(
     same_dept = model.mask("dept_kind", dept) if dept else None
     depth = searcher.cfg.search.candidates
     paragraphs = []
+    neighbours: dict[str, list[list[int]]] = {}  # per section kind: each paragraph's neighbours
     for p, vector in zip(draft.paragraphs, vectors, strict=True):
         allowed = model.mask("section_kind", p.section_kind) & ~hidden
         bp = model.grams.score(p.text)
         found = peer_rows(searcher, p.text, vector, allowed, same_dept, depth)
+        neighbours.setdefault(p.section_kind, []).append([r for r, _ in found.fused])
         paragraphs.append(
             {
                 "index": p.index,
@@ -142,7 +144,9 @@ def check_draft(
         pool = peer_pool(searcher, model, kind, dept, options.hidden_reports)
         if dept and pool.dept is None:
             notes.append(f"“{kind}”部分同类单位（{dept}）的报告不足 {MIN_POOL_REPORTS} 份，缺项按全部单位的报告统计")
-        found = find_gaps(pool, vectors, draft.text)[:GAPS_MAX]
+        # Every paragraph counts, whatever its kind: a measure may be told in another section.
+        near = [rows for group in neighbours.values() for rows in group]
+        found = find_gaps(pool, near, draft.text)[:GAPS_MAX]
         gaps.append(
             {
                 "section_kind": kind,

@@ -6,9 +6,11 @@ so a cluster gathers passages about one measure. A cluster is named by its most 
 words (frequent in the cluster, rare in the pool: a class-based tf·idf, named practices of the
 domain dictionary weighted up), and counts the peer reports that have a passage in it.
 
-A draft **covers** a cluster when one of its paragraphs is about as close to the cluster's
-centre as the cluster's own passages are (cosine ≥ the members' median − ``COVER_MARGIN``),
-or when the draft uses the cluster's first two name words. The clusters no paragraph covers
+A draft **covers** a cluster when one of a paragraph's first ``COVER_NEIGHBOURS`` neighbours in
+the pool (the hybrid neighbours that also give its peers) is in the cluster, or when the draft
+uses the cluster's first two name words. (The embedder's similarities are compressed — a
+paragraph's cosine to any cluster centre is 0.91–0.95, below the members' own — so an absolute
+or centre-relative threshold cannot tell covered from missing; nearest neighbours can.) The clusters no paragraph covers
 are the gaps, ranked by how many peer reports mention them; each comes with two example
 passages from different reports. When the pool has fewer than ``MIN_POOL_REPORTS`` reports of
 the draft's department kind, every department's passages of that section kind are used and
@@ -30,13 +32,15 @@ from kb.ingest.regions import place_in
 from kb.search import Searcher
 from kb.search.query import squash
 
-CLUSTER_SIZE = 6  # passages per cluster, on average
+CLUSTER_SIZE = 4  # passages per cluster, on average (tuned: 3–6 on the tune half)
 MAX_CLUSTERS = 60
 MIN_POOL_REPORTS = 4
 MIN_GAP_REPORTS = 2  # a measure one other report mentions is not "what peers report"
 GAP_SHARE = 0.1  # ... nor one under a tenth of the pool's reports mention
-COVER_MARGIN = 0.0
+COVER_NEIGHBOURS = 0  # tuned: 1–3 lowered gap recall on the tune half (README)
+NAMED_WORDS, NAMED_OF = 2, 2
 NAME_TERMS = 4
+COMMON_SHARE = 0.4  # a word in more of the pool's passages than this names no measure
 DOMAIN_WEIGHT = 1.5
 ITERATIONS = 20
 
@@ -56,6 +60,7 @@ class Pool:
     dept: str | None  # the department kind used, None when widened to every department
     reports: int
     clusters: list[Cluster]
+    cluster_of: dict[int, int]  # row → index of its cluster
 
 
 def spherical_kmeans(x: np.ndarray, k: int, iterations: int = ITERATIONS) -> np.ndarray:
@@ -110,7 +115,7 @@ def _names(
         floor = 2 if len(group) >= 3 else 1
         scored = []
         for w, c in df.items():
-            if c < floor or w.isdigit() or _is_place(w):
+            if c < floor or w.isdigit() or _is_place(w) or pool_df[w] > COMMON_SHARE * n:
                 continue
             weight = DOMAIN_WEIGHT if analyzer.is_term(w) else 1.0
             scored.append((weight * (c / len(group)) * math.log((n + 1) / (pool_df[w] + 1)), w))
@@ -164,17 +169,10 @@ def peer_pool(
             groups.append((members, reports, centre, float(np.median(sims))))
         names = _names(searcher, model, rows.tolist(), [g[0] for g in groups])
         clusters = [Cluster(m, r, c, h, t) for (m, r, c, h), t in zip(groups, names, strict=True)]
-    result = Pool(kind, used, n_reports, clusters)
+    cluster_of = {r: i for i, c in enumerate(clusters) for r in c.rows}
+    result = Pool(kind, used, n_reports, clusters, cluster_of)
     model.clusters[key] = result
     return result
-
-
-def covered(cluster: Cluster, vectors: np.ndarray, draft_letters: str) -> bool:
-    """Whether a paragraph (``vectors``: the draft's) or the draft's wording covers the cluster."""
-    if len(vectors) and float((vectors @ cluster.centre).max()) >= cluster.cohesion - COVER_MARGIN:
-        return True
-    first = cluster.terms[:2]
-    return len(first) == 2 and all(squash(t) in draft_letters for t in first)
 
 
 def min_reports(pool: Pool) -> int:
@@ -182,13 +180,40 @@ def min_reports(pool: Pool) -> int:
     return max(MIN_GAP_REPORTS, math.ceil(GAP_SHARE * pool.reports))
 
 
-def find_gaps(pool: Pool, vectors: np.ndarray, draft_text: str) -> list[Cluster]:
+def covered_clusters(pool: Pool, neighbours: list[list[int]]) -> set[int]:
+    """Indices of the clusters the draft's paragraphs are about: those holding one of each
+    paragraph's first ``COVER_NEIGHBOURS`` neighbours in the pool (``neighbours``: per
+    paragraph, its hybrid neighbour rows, best first)."""
+    out: set[int] = set()
+    if COVER_NEIGHBOURS <= 0:
+        return out
+    for rows in neighbours:
+        taken = 0
+        for r in rows:
+            c = pool.cluster_of.get(r)
+            if c is None:
+                continue
+            out.add(c)
+            taken += 1
+            if taken == COVER_NEIGHBOURS:
+                break
+    return out
+
+
+def named_in(cluster: Cluster, draft_letters: str) -> bool:
+    """Whether the draft uses ``NAMED_WORDS`` of the cluster's first ``NAMED_OF`` name words."""
+    first = cluster.terms[:NAMED_OF]
+    return sum(squash(t) in draft_letters for t in first) >= min(NAMED_WORDS, len(first))
+
+
+def find_gaps(pool: Pool, neighbours: list[list[int]], draft_text: str) -> list[Cluster]:
     """Clusters of the pool the draft does not cover, most-mentioned first."""
     letters = squash(draft_text)
+    near = covered_clusters(pool, neighbours)
     gaps = [
         c
-        for c in pool.clusters
-        if len(c.reports) >= min_reports(pool) and not covered(c, vectors, letters)
+        for i, c in enumerate(pool.clusters)
+        if len(c.reports) >= min_reports(pool) and i not in near and not named_in(c, letters)
     ]
     gaps.sort(key=lambda c: (-len(c.reports), -c.cohesion))
     return gaps

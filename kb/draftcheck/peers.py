@@ -53,6 +53,7 @@ def relation(draft_text: str, draft_bp: float, peer_text: str, peer_bp: float) -
 class PeerRows:
     same: list[tuple[int, float]]  # (row, fused score), department kind of the draft
     other: list[tuple[int, float]]  # the other departments
+    fused: list[tuple[int, float]]  # every neighbour, best first (gap coverage)
     per: dict[str, dict[int, tuple[float, int]]]
 
 
@@ -86,11 +87,14 @@ def peer_rows(
     fused, per = searcher.neighbours(text, vector, allowed, depth)
     codes = searcher.bundle.rows.codes["report_id"]
     if same_dept is None:
-        return PeerRows(one_per_report(fused, codes, PEERS_MAX), [], per)
+        return PeerRows(one_per_report(fused, codes, PEERS_MAX), [], fused, per)
     same = [(r, s) for r, s in fused if same_dept[r]]
     other = [(r, s) for r, s in fused if not same_dept[r]]
     return PeerRows(
-        one_per_report(same, codes, PEERS_MAX), one_per_report(other, codes, PEERS_MAX), per
+        one_per_report(same, codes, PEERS_MAX),
+        one_per_report(other, codes, PEERS_MAX),
+        fused,
+        per,
     )
 
 

@@ -67,3 +67,9 @@ def capped_report(body: dict[str, Any]) -> dict[str, Any]:
 # Request body of the draft check (/check, /api/check): an uploaded .docx with its images.
 # Every other route keeps ``[server] max_body_kb``.
 CHECK_BODY_BYTES = 5 * 1024 * 1024
+
+
+def server_body_limit(max_body_kb: int) -> int:
+    """What waitress may buffer: the app's limit, or the draft check's if that is larger (the
+    app still refuses more than ``max_body_kb`` on every other route, from Content-Length)."""
+    return max(max_body_kb * 1024, CHECK_BODY_BYTES)

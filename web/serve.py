@@ -15,7 +15,7 @@ def serve(cfg: Config, host: str, port: int) -> int:
 
     from kb.search import Searcher, SearchRequest
     from web.app import create_app
-    from web.limits import CHECK_BODY_BYTES
+    from web.limits import server_body_limit
 
     searcher = Searcher(cfg)
     # Load the embedder and jieba's dictionary now, so the first user doesn't wait for them.
@@ -43,6 +43,6 @@ def serve(cfg: Config, host: str, port: int) -> int:
         ident="kb",
         # waitress buffers a whole body before the app sees it: refuse a huge one up front
         # (the draft check takes an upload; the app refuses more than max_body_kb elsewhere).
-        max_request_body_size=max(cfg.server.max_body_kb * 1024, CHECK_BODY_BYTES),
+        max_request_body_size=server_body_limit(cfg.server.max_body_kb),
     )
     return 0

@@ -41,6 +41,13 @@ COVER_NEIGHBOURS = 0  # tuned: 1–3 lowered gap recall on the tune half (README
 NAMED_WORDS, NAMED_OF = 2, 2
 NAME_TERMS = 4
 COMMON_SHARE = 0.4  # a word in more of the pool's passages than this names no measure
+# Verbs and adverbs every measure is told with (加强 …, 结合 …): they name none.
+GENERIC_WORDS = frozenset(
+    "结合 推动 加强 开展 推进 组织 进一步 全面 持续 深入 落实 制定 建立 完善 提升 提高 强化 "
+    "严格 认真 积极 不断 切实 扎实 确保 实现 做好 工作 相关 有关 各项 全年 今年 目前".split()
+)
+# Characters that make jieba's leftovers (由局, 对其): a name word holds none of them.
+_FUNCTION_CHARS = frozenset("由的了在对将把按其之于及与和或并等被向从")
 DOMAIN_WEIGHT = 1.5
 ITERATIONS = 20
 
@@ -95,6 +102,16 @@ def _is_place(word: str) -> bool:
     return place_in(word) is not None
 
 
+def _may_name(word: str) -> bool:
+    """Whether a word may name a measure: not a number, a place, a generic verb or a scrap."""
+    return not (
+        word.isdigit()
+        or word in GENERIC_WORDS
+        or (len(word) == 2 and any(ch in _FUNCTION_CHARS for ch in word))
+        or _is_place(word)
+    )
+
+
 def _names(
     searcher: Searcher, model: PeerCorpus, pool_rows: list[int], groups: list[list[int]]
 ) -> list[list[str]]:
@@ -115,7 +132,7 @@ def _names(
         floor = 2 if len(group) >= 3 else 1
         scored = []
         for w, c in df.items():
-            if c < floor or w.isdigit() or _is_place(w) or pool_df[w] > COMMON_SHARE * n:
+            if c < floor or not _may_name(w) or pool_df[w] > COMMON_SHARE * n:
                 continue
             weight = DOMAIN_WEIGHT if analyzer.is_term(w) else 1.0
             scored.append((weight * (c / len(group)) * math.log((n + 1) / (pool_df[w] + 1)), w))

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from tests.support import form_token
+
+pytestmark = pytest.mark.slow  # needs the real seed index (conftest.seed_cfg)
 
 DRAFT = (
     "一、主要举措和成效\n（一）加强学习\n将习近平法治思想纳入局党委理论学习中心组学习内容，"

@@ -25,9 +25,14 @@ GAPS_MAX = 10  # gaps listed per section kind
 # Section kinds whose gaps are listed (the preamble is no measure).
 GAP_KINDS = ("主要举措和成效", "存在问题", "原因分析", "第一责任人履职", "下一步工作安排")
 BOILERPLATE_ADVICE = "这一段大部分是各地报告通用的表述（套话），建议补充本单位的具体做法、数字、文件名称或成效。"
-# Characters of each paragraph that are embedded: a paragraph's opening names its measure, and
-# embedding whole paragraphs is what makes a long draft slow (README, "对照检查": speed).
+# How a paragraph gets its vector. "embed": the embedder reads its first EMBED_CHARS characters
+# (a paragraph's opening names its measure). "lexical": no embedder call — the mean of the
+# vectors of its LEXICAL_K best BM25 neighbours (weighted by score), which places it where
+# the passages sharing its distinctive words are; the embedder is what makes a long draft
+# slow (README, "对照检查": speed), and this is what keeps 10,000 characters under 5 s.
+VECTORS = "lexical"
 EMBED_CHARS = 150
+LEXICAL_K = 5
 MAX_DRAFT_CHARS = 200_000  # far above a report (tens of thousands): refuse before parsing
 
 
@@ -94,6 +99,30 @@ class CheckResult:
         }
 
 
+def paragraph_vectors(searcher: Searcher, draft: Draft, mask, hidden: np.ndarray) -> np.ndarray:
+    """One unit vector per paragraph (see VECTORS). A paragraph with no lexical neighbour is
+    embedded after all."""
+    texts = [p.text for p in draft.paragraphs]
+    if VECTORS == "embed":
+        return searcher.embed_passages([t[:EMBED_CHARS] for t in texts])
+    store = searcher.bundle.vectors
+    out = np.zeros((len(texts), store.dim), dtype=np.float32)
+    missing = []
+    for i, p in enumerate(draft.paragraphs):
+        allowed = mask("section_kind", p.section_kind) & ~hidden
+        found = searcher.lexical_neighbours(p.text, allowed, LEXICAL_K)
+        if not found:
+            missing.append(i)
+            continue
+        rows = np.array([r for r, _ in found], dtype=np.int64)
+        weights = np.array([s for _, s in found], dtype=np.float32)
+        v = (store.vectors(rows) * (weights / weights.max())[:, None]).sum(axis=0)
+        out[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+    if missing:
+        out[missing] = searcher.embed_passages([texts[i][:EMBED_CHARS] for i in missing])
+    return out
+
+
 def check_draft(
     searcher: Searcher,
     text: str,
@@ -110,10 +139,10 @@ def check_draft(
         raise DraftError("草稿中没有可以对照的正文段落")
     model = peer_corpus(searcher)
     rows = model.rows
-    vectors = searcher.embed_passages([p.text[:EMBED_CHARS] for p in draft.paragraphs])
     hidden = np.zeros(len(rows), dtype=bool)
     for rid in options.hidden_reports:
         hidden |= model.mask("report_id", rid)
+    vectors = paragraph_vectors(searcher, draft, model.mask, hidden)
     dept = draft.meta.dept_kind
     same_dept = model.mask("dept_kind", dept) if dept else None
     depth = searcher.cfg.search.candidates

@@ -628,12 +628,7 @@ class Searcher:
         bundle = self.bundle
         scores, rows = bundle.vectors.search(vector, depth, allowed)
         semantic = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
-        terms = self._distinctive_terms(text)
-        lexical: list[tuple[int, float]] = []
-        if terms:
-            tq = TermQuery(terms, [])
-            scores, rows, _total = bundle.lexical.search(tq, depth, allowed)
-            lexical = list(zip(rows.tolist(), scores.tolist(), strict=True))
+        lexical = self.lexical_neighbours(text, allowed, depth)
         candidates = list(dict.fromkeys([r for r, _ in lexical] + [r for r, _ in semantic]))
         if not candidates:
             return [], {"lexical": {}, "semantic": {}}
@@ -647,6 +642,16 @@ class Searcher:
             for name, hits in (("lexical", lexical), ("semantic", semantic))
         }
         return fused, per
+
+    def lexical_neighbours(
+        self, text: str, allowed: np.ndarray | None, depth: int
+    ) -> list[tuple[int, float]]:
+        """(row, BM25) of the passages best matching a text's distinctive words."""
+        terms = self._distinctive_terms(text)
+        if not terms:
+            return []
+        scores, rows, _total = self.bundle.lexical.search(TermQuery(terms, []), depth, allowed)
+        return list(zip(rows.tolist(), scores.tolist(), strict=True))
 
     def _distinctive_terms(self, text: str, n: int = 8) -> list[tuple[str, float]]:
         """The words of a text that weigh most by tf·idf, among those other passages use, with

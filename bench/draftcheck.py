@@ -93,7 +93,9 @@ def main() -> int:
         "load_average_before": load_before,
         "machine": machine_info(),
     }
-    Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    Path(args.out).write_text(
+        json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     print(
         f"{out['draft_chars']} 字 / {out['paragraphs']} 段，索引 {out['index_passages']} 段："
         f"冷启动 {out['cold_s']} 秒，热 {out['warm_median_s']} 秒（中位数，{args.runs} 次），"

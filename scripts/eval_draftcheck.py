@@ -72,7 +72,7 @@ def failures(outcomes, judgments) -> str:
 
 def _row(o) -> str:
     topic = "、".join(w for ws in o.topics_used for w in ws)
-    gaps = "; ".join("、".join(g["terms"][:3]) + " (%d)" % g["reports"] for g in o.gaps)
+    gaps = "; ".join("{} ({})".format("、".join(g["terms"][:3]), g["reports"]) for g in o.gaps)
     return f"| {o.spec.id} | {o.split} | {o.spec.report} | {topic} | {o.gap_rank or '—'} | {gaps} |"
 
 

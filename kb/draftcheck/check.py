@@ -2,13 +2,15 @@
 
 Privacy is a property of this module: the draft lives in local variables and the returned
 result only. Nothing is written to the corpus store, the index, the embedding cache or a log;
-the draft's vectors are computed by the embedder directly (no cache), and the result is
+the draft's vectors are made from indexed vectors or by the embedder directly (no cache),
+and the result is
 returned to the caller, who shows or exports it and drops it.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +26,9 @@ from kb.search import Searcher
 GAPS_MAX = 10  # gaps listed per section kind
 # Section kinds whose gaps are listed (the preamble is no measure).
 GAP_KINDS = ("主要举措和成效", "存在问题", "原因分析", "第一责任人履职", "下一步工作安排")
-BOILERPLATE_ADVICE = "这一段大部分是各地报告通用的表述（套话），建议补充本单位的具体做法、数字、文件名称或成效。"
+BOILERPLATE_ADVICE = (
+    "这一段大部分是各地报告通用的表述（套话），建议补充本单位的具体做法、数字、文件名称或成效。"
+)
 # How a paragraph gets its vector. "embed": the embedder reads its first EMBED_CHARS characters
 # (a paragraph's opening names its measure). "lexical": no embedder call — the mean of the
 # vectors of its LEXICAL_K best BM25 neighbours (weighted by score), which places it where
@@ -99,7 +103,12 @@ class CheckResult:
         }
 
 
-def paragraph_vectors(searcher: Searcher, draft: Draft, mask, hidden: np.ndarray) -> np.ndarray:
+def paragraph_vectors(
+    searcher: Searcher,
+    draft: Draft,
+    mask: Callable[[str, str | None], np.ndarray],
+    hidden: np.ndarray,
+) -> np.ndarray:
     """One unit vector per paragraph (see VECTORS). A paragraph with no lexical neighbour is
     embedded after all."""
     texts = [p.text for p in draft.paragraphs]
@@ -172,7 +181,9 @@ def check_draft(
             continue
         pool = peer_pool(searcher, model, kind, dept, options.hidden_reports)
         if dept and pool.dept is None:
-            notes.append(f"“{kind}”部分同类单位（{dept}）的报告不足 {MIN_POOL_REPORTS} 份，缺项按全部单位的报告统计")
+            notes.append(
+                f"“{kind}”部分同类单位（{dept}）的报告不足 {MIN_POOL_REPORTS} 份，缺项按全部单位的报告统计"
+            )
         # Every paragraph counts, whatever its kind: a measure may be told in another section.
         near = [rows for group in neighbours.values() for rows in group]
         found = find_gaps(pool, near, draft.text)[:GAPS_MAX]

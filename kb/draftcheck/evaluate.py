@@ -103,7 +103,12 @@ def draft_text(report: Report, passages: list, delete: list[int]) -> str:
     """The section as the report has it (headings included) without the deleted passages."""
     start = report.text.rfind("\n", 0, passages[0].start) + 1
     for h in report.sections:
-        if h.heading and h.heading.level == 1 and h.path and h.path[0] == passages[0].heading_path[0]:
+        if (
+            h.heading
+            and h.heading.level == 1
+            and h.path
+            and h.path[0] == passages[0].heading_path[0]
+        ):
             start = h.heading.start
             break
     pieces, pos = [], start

@@ -42,10 +42,11 @@ NAMED_WORDS, NAMED_OF = 2, 2
 NAME_TERMS = 4
 COMMON_SHARE = 0.4  # a word in more of the pool's passages than this names no measure
 # Verbs and adverbs every measure is told with (加强 …, 结合 …): they name none.
-GENERIC_WORDS = frozenset(
+_GENERIC = (
     "结合 推动 加强 开展 推进 组织 进一步 全面 持续 深入 落实 制定 建立 完善 提升 提高 强化 "
-    "严格 认真 积极 不断 切实 扎实 确保 实现 做好 工作 相关 有关 各项 全年 今年 目前".split()
+    "严格 认真 积极 不断 切实 扎实 确保 实现 做好 工作 相关 有关 各项 全年 今年 目前"
 )
+GENERIC_WORDS = frozenset(_GENERIC.split())
 # Characters that make jieba's leftovers (由局, 对其): a name word holds none of them.
 _FUNCTION_CHARS = frozenset("由的了在对将把按其之于及与和或并等被向从")
 DOMAIN_WEIGHT = 1.5

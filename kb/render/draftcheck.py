@@ -73,13 +73,18 @@ def to_markdown(body: dict[str, Any]) -> str:
             lines += [f"### {label}", ""]
             for n, hit in enumerate(hits, start=1):
                 lines += [f"{md_line(_peer_head(hit, n))}", ""]
-                lines += quotation(hit["text"], hit.get("citation") or citation(hit), hit["truncated"])
+                lines += quotation(
+                    hit["text"], hit.get("citation") or citation(hit), hit["truncated"]
+                )
         if not para["peers"] and not para["other_peers"]:
             lines += ["（没有找到同一章节类型的相近段落）", ""]
     lines += ["## 同类报告提到而草稿没有写到的内容", ""]
     for group in body["gaps"]:
         scope = group["dept_kind"] or "全部单位"
-        lines += [f"### {group['section_kind']}（{md_line(scope)}，{group['pool_reports']} 份报告）", ""]
+        lines += [
+            f"### {group['section_kind']}（{md_line(scope)}，{group['pool_reports']} 份报告）",
+            "",
+        ]
         for n, item in enumerate(group["items"], start=1):
             lines += [md_line(_gap_head(item, n)), ""]
             for ex in item["examples"]:
@@ -103,7 +108,9 @@ def to_docx(body: dict[str, Any]) -> bytes:
         doc.add_paragraph(head, style="说明")
         for part in quoted_text(hit["text"], hit["truncated"]).split("\n"):
             doc.add_paragraph(part, style="引文")
-        line = f"—— {'节选自' if hit['truncated'] else '引自'}：{hit.get('citation') or citation(hit)}"
+        line = (
+            f"—— {'节选自' if hit['truncated'] else '引自'}：{hit.get('citation') or citation(hit)}"
+        )
         add_cited(doc.add_paragraph(style="出处"), line, hit.get("source_url"))
 
     for para in body["paragraphs"]:

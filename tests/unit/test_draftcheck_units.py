@@ -83,7 +83,10 @@ def test_kmeans_separates_two_directions_and_is_deterministic():
 
 def test_an_unindexed_text_is_scored_like_an_indexed_one():
     formula = "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实习近平法治思想"
-    corpus = [(f"r{i}", f"{formula}，本单位第{i}项具体工作：{'甲乙丙丁戊己庚辛'[i]}类事项办理。") for i in range(8)]
+    corpus = [
+        (f"r{i}", f"{formula}，本单位第{i}项具体工作：{'甲乙丙丁戊己庚辛'[i]}类事项办理。")
+        for i in range(8)
+    ]
     stats = GramStats(corpus)
     assert stats.reports == 8
     assert stats.score(corpus[3][1]) == pytest.approx(float(boilerplate_scores(corpus)[3]))
@@ -146,9 +149,22 @@ def _body(text: str) -> dict:
     }
     gap = {"terms": ["法律顾问", "合法性审查"], "reports": 7, "passages": 9, "examples": [peer]}
     return {
-        "draft": {"chars": len(text), "paragraphs": 1, "dept_kind": "应急管理", "level": None, "year": 2024},
+        "draft": {
+            "chars": len(text),
+            "paragraphs": 1,
+            "dept_kind": "应急管理",
+            "level": None,
+            "year": 2024,
+        },
         "paragraphs": [para],
-        "gaps": [{"section_kind": "主要举措和成效", "dept_kind": "应急管理", "pool_reports": 12, "items": [gap]}],
+        "gaps": [
+            {
+                "section_kind": "主要举措和成效",
+                "dept_kind": "应急管理",
+                "pool_reports": 12,
+                "items": [gap],
+            }
+        ],
         "boilerplate_warnings": 1,
     }
 

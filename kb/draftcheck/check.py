@@ -3,8 +3,7 @@
 Privacy is a property of this module: the draft lives in local variables and the returned
 result only. Nothing is written to the corpus store, the index, the embedding cache or a log;
 the draft's vectors are made from indexed vectors or by the embedder directly (no cache),
-and the result is
-returned to the caller, who shows or exports it and drops it.
+and the result is returned to the caller, who shows or exports it and drops it.
 """
 
 from __future__ import annotations

@@ -59,6 +59,10 @@ def test_a_pasted_draft_shows_peers_gaps_and_boilerplate(chromium, site, draft, 
         assert page.url.endswith("/check")  # the draft is not in the URL
         paras = page.locator("section.check-para")
         assert paras.count() >= 5
+        name = "desktop" if viewport == DESKTOP else "phone"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator(".check-summary").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"check-{name}.png"), full_page=False)
         first = paras.first
         assert first.locator(".peer-card").count() >= 1
         assert first.locator(".tag.rel").first.inner_text() in ("相同做法", "更具体")
@@ -72,9 +76,6 @@ def test_a_pasted_draft_shows_peers_gaps_and_boilerplate(chromium, site, draft, 
         if other.count():
             other.locator("summary").first.click()
             assert other.locator(".peer-card").first.is_visible()
-        name = "desktop" if viewport == DESKTOP else "phone"
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"check-{name}.png"), full_page=False)
         page.locator("#gaps").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"check-gaps-{name}.png"), full_page=False)
         if viewport == DESKTOP:

@@ -620,6 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--level", help="行政层级：省、市、县、区、乡镇（默认从草稿推断）")
     s.add_argument("--year", type=int, help="年度（默认从草稿推断）")
     s.add_argument("--section", choices=SECTION_KINDS, help="草稿各段都按此章节类型对照")
+    s.add_argument("--embed", action="store_true", help="逐段语义嵌入：同类写法更准，长草稿慢得多")
     s.add_argument("--json", action="store_true", help="输出 JSON")
     s.add_argument("--md", metavar="OUT", help="结果另存为 Markdown")
     s.add_argument("--docx", metavar="OUT", help="结果另存为 Word 文档")

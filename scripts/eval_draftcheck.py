@@ -89,6 +89,7 @@ def main() -> int:
     p.add_argument("--results", default=str(DATA / "results.md"))
     p.add_argument("--readme", default=str(ROOT / "README.md"))
     p.add_argument("--no-readme", action="store_true")
+    p.add_argument("--embed", action="store_true", help="embed every paragraph (精确对照)")
     args = p.parse_args()
 
     from kb.core.config import load_config
@@ -101,7 +102,7 @@ def main() -> int:
     cfg.data_dir = str(data)
     searcher = Searcher(cfg)
     specs = load_specs(Path(args.drafts))
-    outcomes = [run_draft(searcher, s) for s in specs]
+    outcomes = [run_draft(searcher, s, args.embed) for s in specs]
     judgments = load_judgments(Path(args.judgments))
     todo = unjudged(outcomes, judgments)
     out = Path(args.unjudged)

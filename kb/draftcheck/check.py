@@ -52,6 +52,8 @@ class CheckOptions:
     # Reports left out of every peer list and pool: the leave-one-out evaluation hides the
     # draft's own report this way instead of rebuilding the index without it.
     hidden_reports: frozenset[str] = frozenset()
+    # Embed every paragraph (VECTORS = "embed" for this check): closer peers, far slower.
+    embed: bool = False
 
     def stated(self) -> dict[str, str | int]:
         out: dict[str, str | int] = {}
@@ -107,11 +109,12 @@ def paragraph_vectors(
     draft: Draft,
     mask: Callable[[str, str | None], np.ndarray],
     hidden: np.ndarray,
+    embed: bool = False,
 ) -> np.ndarray:
     """One unit vector per paragraph (see VECTORS). A paragraph with no lexical neighbour is
     embedded after all."""
     texts = [p.text for p in draft.paragraphs]
-    if VECTORS == "embed":
+    if embed or VECTORS == "embed":
         return searcher.embed_passages([t[:EMBED_CHARS] for t in texts])
     store = searcher.bundle.vectors
     out = np.zeros((len(texts), store.dim), dtype=np.float32)
@@ -150,7 +153,7 @@ def check_draft(
     hidden = np.zeros(len(rows), dtype=bool)
     for rid in options.hidden_reports:
         hidden |= model.mask("report_id", rid)
-    vectors = paragraph_vectors(searcher, draft, model.mask, hidden)
+    vectors = paragraph_vectors(searcher, draft, model.mask, hidden, options.embed)
     dept = draft.meta.dept_kind
     same_dept = model.mask("dept_kind", dept) if dept else None
     depth = searcher.cfg.search.candidates

@@ -29,7 +29,13 @@ def read_draft(name: str, data: bytes) -> tuple[str, dict[str, str]]:
     return raw.text, raw.hints
 
 
-def options_from(dept: str | None, level: str | None, year: int | None, section: str | None):
+def options_from(
+    dept: str | None,
+    level: str | None,
+    year: int | None,
+    section: str | None,
+    embed: bool = False,
+) -> CheckOptions:
     """CheckOptions from what the drafter stated; a value kb does not know is a DraftError."""
     dept = (dept or "").strip() or None
     level = (level or "").strip() or None
@@ -39,7 +45,9 @@ def options_from(dept: str | None, level: str | None, year: int | None, section:
         raise DraftError(f"行政层级 {level!r} 无效（可选：{'、'.join(LEVELS)}）")
     if year is not None and not 1949 <= year <= 2100:
         raise DraftError(f"年度 {year} 无效")
-    return CheckOptions(dept_kind=dept, level=level, year=year, section_kind=section or None)
+    return CheckOptions(
+        dept_kind=dept, level=level, year=year, section_kind=section or None, embed=embed
+    )
 
 
 def _print_result(result: CheckResult) -> None:
@@ -91,7 +99,7 @@ def run_check_draft(cfg: Config, args: argparse.Namespace) -> int:
         return 1
     try:
         text, hints = read_draft(path.name, data)
-        options = options_from(args.dept, args.level, args.year, args.section)
+        options = options_from(args.dept, args.level, args.year, args.section, args.embed)
         searcher = Searcher(cfg)
         try:
             result = check_draft(searcher, text, options, hints)

@@ -148,7 +148,7 @@ def _is_topic(gap: dict[str, Any], words: list[str]) -> bool:
     return False
 
 
-def run_draft(searcher: Searcher, spec: DraftSpec) -> DraftOutcome:
+def run_draft(searcher: Searcher, spec: DraftSpec, embed: bool = False) -> DraftOutcome:
     """Check one draft with its report hidden; see the module docstring."""
     report = next(
         searcher.store.get_report(rid)
@@ -162,6 +162,7 @@ def run_draft(searcher: Searcher, spec: DraftSpec) -> DraftOutcome:
         year=report.meta.year,
         section_kind=spec.section_kind,
         hidden_reports=copies_of(searcher, report.id),
+        embed=embed,
     )
     result = check_draft(searcher, text, options).to_dict()
     letters = squash(text)

@@ -49,6 +49,8 @@ def test_api_answers_json_from_text_or_file(client):
     assert len(body["paragraphs"]) == 2 and body["draft"]["sources"]["dept_kind"] == "填写"
     r = client.post("/api/check", data={"file": (io.BytesIO(DRAFT.encode("gb18030")), "草稿.txt")})
     assert r.status_code == 200 and len(r.get_json()["paragraphs"]) == 2
+    r = client.post("/api/check", json={"text": DRAFT, "embed": True})  # 精确对照
+    assert r.status_code == 200 and all(p["peers"] for p in r.get_json()["paragraphs"])
     r = client.post("/api/check", json={"text": "  "})
     assert r.status_code == 400 and "粘贴" in r.get_json()["error"]["message"]
     r = client.post("/api/check", json={"text": DRAFT, "level": "村"})

@@ -29,7 +29,7 @@ bp = Blueprint("check", __name__)
 
 CHECK_PATHS = ("/check", "/api/check")
 TOO_LARGE = f"上传的草稿过大（上限 {CHECK_BODY_BYTES // (1024 * 1024)} MB），请删去图片等内容后重试，或直接粘贴文字"
-FIELDS = ("dept", "level", "year", "section")
+FIELDS = ("dept", "level", "year", "section", "embed")
 
 
 @bp.before_app_request
@@ -75,7 +75,8 @@ def _draft_text(source: dict[str, Any], upload: FileStorage | None) -> tuple[str
 def _run(source: dict[str, Any], upload: FileStorage | None) -> tuple[CheckResult, str]:
     state = _form_state(source)
     text, hints = _draft_text(source, upload)
-    options = options_from(state["dept"], state["level"], _year(state["year"]), None)
+    embed = state["embed"].lower() in ("1", "true", "on", "yes")
+    options = options_from(state["dept"], state["level"], _year(state["year"]), None, embed)
     if state["section"]:
         if state["section"] not in SECTION_KINDS:
             raise DraftError(f"章节类型 {state['section']!r} 无效")
@@ -129,7 +130,7 @@ def run():
 
 @bp.post("/api/check")
 def api():
-    """JSON ``{"text", "dept", "level", "year", "section"}``, or a multipart form with
+    """JSON ``{"text", "dept", "level", "year", "section", "embed"}``, or a multipart form with
     ``file``; answers the check result (``stored`` is always false)."""
     if request.is_json:
         source = request.get_json(silent=True)

@@ -11,7 +11,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup run index test test-fast fuzz lint bench bench-full eval browser-deps clean
+.PHONY: setup run index test test-fast fuzz lint bench bench-full eval eval-draftcheck bench-draftcheck browser-deps clean
 
 setup: $(STAMP)
 
@@ -75,6 +75,15 @@ bench-full: setup
 DEV_CORPUS ?= ../shared/dev-corpus
 eval: setup
 	$(BIN)/python scripts/eval_corpus.py --dev-corpus $(DEV_CORPUS)
+
+# 对照检查: the leave-one-out evaluation (tests/eval/draftcheck/, on the `make eval` index,
+# built when missing) rewrites tests/eval/draftcheck/results.md and the README's table; the
+# benchmark checks a 10,000-character draft (bench/results/draftcheck.json).
+eval-draftcheck: setup
+	$(BIN)/python scripts/eval_draftcheck.py --dev-corpus $(DEV_CORPUS)
+
+bench-draftcheck: setup
+	KB_DEV_CORPUS=$(DEV_CORPUS) PYTHONPATH=. $(BIN)/python -m bench.draftcheck
 
 clean:
 	rm -rf kbdata .pytest_cache test-artifacts

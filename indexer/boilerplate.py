@@ -58,22 +58,47 @@ def _coverage(weights: np.ndarray, length: int) -> float:
     return float(per_char.mean())
 
 
+class GramStats:
+    """In how many reports each stretch occurs: the statistic every score is read from.
+
+    Built once from the corpus; ``score`` then rates any text against it, so a drafter's
+    paragraph (never indexed) is measured by the same rule as the indexed passages.
+    """
+
+    def __init__(self, passages: Iterable[tuple[str, str]], keep_items: bool = False):
+        # The passages' own grams, kept only to score them afterwards (the index build).
+        self.items: list[tuple[list[int], int]] = []
+        per_report: dict[str, set[int]] = {}
+        for rid, text in passages:
+            skeleton = _skeleton(text)
+            grams = _grams(skeleton)
+            if keep_items:
+                self.items.append((grams, len(skeleton)))
+            per_report.setdefault(rid, set()).update(grams)
+        self.df: Counter[int] = Counter()
+        for grams in per_report.values():
+            self.df.update(grams)
+        self.reports = len(per_report)
+        self.full = max(MIN_REPORTS, SHARED_FRACTION * self.reports)
+
+    def _score(self, grams: list[int], length: int) -> float:
+        counts = np.array([self.df[h] for h in grams], dtype=np.float32)
+        weights = np.where(counts >= MIN_REPORTS, np.minimum(1.0, counts / self.full), 0.0)
+        return _coverage(weights.astype(np.float32), length)
+
+    def score(self, text: str) -> float:
+        """Boilerplate share of a text that is not part of the statistic (a draft)."""
+        skeleton = _skeleton(text)
+        return self._score(_grams(skeleton), len(skeleton))
+
+    def indexed_scores(self) -> np.ndarray:
+        """Scores of the passages the statistic was built from, in order."""
+        scores = np.zeros(len(self.items), dtype=np.float32)
+        for i, (grams, length) in enumerate(self.items):
+            scores[i] = self._score(grams, length)
+        return scores
+
+
 def boilerplate_scores(passages: Iterable[tuple[str, str]]) -> np.ndarray:
     """Score in [0, 1] for each (report_id, text), in order."""
-    items = []
-    per_report: dict[str, set[int]] = {}
-    for rid, text in passages:
-        skeleton = _skeleton(text)
-        grams = _grams(skeleton)
-        items.append((grams, len(skeleton)))
-        per_report.setdefault(rid, set()).update(grams)
-    df: Counter[int] = Counter()
-    for grams in per_report.values():
-        df.update(grams)
-    full = max(MIN_REPORTS, SHARED_FRACTION * len(per_report))
-    scores = np.zeros(len(items), dtype=np.float32)
-    for i, (grams, length) in enumerate(items):
-        counts = np.array([df[h] for h in grams], dtype=np.float32)
-        weights = np.where(counts >= MIN_REPORTS, np.minimum(1.0, counts / full), 0.0)
-        scores[i] = _coverage(weights.astype(np.float32), length)
-    return scores
+    return GramStats(passages, keep_items=True).indexed_scores()

@@ -1,4 +1,4 @@
-"""`kb` command line: ingest, index, search, serve, user, stats, check, eval.
+"""`kb` command line: ingest, index, search, serve, user, stats, check, check-draft, eval.
 
 Messages are in Chinese for the people who use kb; errors name the file or parameter at
 fault and exit with status 1 without a traceback.
@@ -356,6 +356,14 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_ERROR
 
 
+def cmd_check_draft(cfg: Config, args: argparse.Namespace) -> int:
+    """对照检查 of a draft file: peers per paragraph, gaps, boilerplate marks; the draft is read
+    into memory and nothing of it is written anywhere but the requested exports."""
+    from kb.draftcheck.cli import run_check_draft
+
+    return run_check_draft(cfg, args)
+
+
 def cmd_eval(cfg: Config, args: argparse.Namespace) -> int:
     """Score the search API against judged queries, per mode and per query tag."""
     from kb.core.progress import bar
@@ -621,6 +629,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("check", help="检查语料库与索引是否一致")
     s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("check-draft", help="对照检查：草稿各段与同类报告的写法对照，列出缺项和套话")
+    s.add_argument("file", help="草稿文件（.txt 或 .docx）")
+    s.add_argument("--dept", help="部门类别，如 应急管理（默认从草稿推断）")
+    s.add_argument("--level", help="行政层级：省、市、县、区、乡镇（默认从草稿推断）")
+    s.add_argument("--year", type=int, help="年度（默认从草稿推断）")
+    s.add_argument("--section", choices=SECTION_KINDS, help="草稿各段都按此章节类型对照")
+    s.add_argument("--embed", action="store_true", help="逐段语义嵌入：同类写法更准，长草稿慢得多")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
+    s.add_argument("--md", metavar="OUT", help="结果另存为 Markdown")
+    s.add_argument("--docx", metavar="OUT", help="结果另存为 Word 文档")
+    s.set_defaults(func=cmd_check_draft)
 
     s = sub.add_parser("eval", help="用标注的查询评测检索质量（nDCG、召回率、MRR）")
     s.add_argument(

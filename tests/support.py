@@ -86,11 +86,12 @@ def ingest_and_index(cfg, corpus: Path, embedder=None, force: bool = False, repl
 def served(cfg) -> Iterator[tuple[str, object]]:
     """The real app on ``cfg`` behind waitress in a background thread: (base URL, app).
 
-    ``max_body_kb`` of the configuration limits bodies in waitress as ``kb serve`` does."""
+    Bodies are limited in waitress as ``kb serve`` does (``web.limits.server_body_limit``)."""
     from waitress import wasyncore
     from waitress.server import create_server
 
     from web.app import create_app
+    from web.limits import server_body_limit
 
     app = create_app(cfg)
     server = create_server(
@@ -98,7 +99,7 @@ def served(cfg) -> Iterator[tuple[str, object]]:
         host="127.0.0.1",
         port=0,
         threads=4,
-        max_request_body_size=cfg.server.max_body_kb * 1024,
+        max_request_body_size=server_body_limit(cfg.server.max_body_kb),
     )
     thread = threading.Thread(target=server.run, name="kb-browser-waitress", daemon=True)
     thread.start()

@@ -13,7 +13,17 @@ from flask import Flask, redirect, url_for
 from kb.core.config import Config
 from kb.search import Searcher
 from web import auth, csrf, errors, hosts, templating
-from web.views import account, collections, compare, export, reports, search, similar, trends
+from web.views import (
+    account,
+    check,
+    collections,
+    compare,
+    export,
+    reports,
+    search,
+    similar,
+    trends,
+)
 
 # No inline scripts or styles and nothing from another origin: the page must work on an
 # isolated network and a hostile report text has nowhere to run.
@@ -36,7 +46,7 @@ def create_app(cfg: Config, searcher: Searcher | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = cfg.server.max_body_kb * 1024
 
     hosts.register(app, cfg.server)  # first: a request for another site's name goes no further
-    for module in (search, reports, similar, export, trends, compare, collections, account):
+    for module in (search, reports, similar, export, trends, compare, collections, account, check):
         app.register_blueprint(module.bp)
     errors.register(app)
     templating.register(app)

@@ -62,3 +62,16 @@ def capped_report(body: dict[str, Any]) -> dict[str, Any]:
     body["sections"] = sections[:REPORT_ITEMS_LIMIT]
     body["passages"] = [capped_hit(p) for p in passages[:REPORT_ITEMS_LIMIT]]
     return body
+
+
+# Request body of the draft check (/check, /api/check): an uploaded .docx with its images.
+# Every other route keeps ``[server] max_body_kb``.
+CHECK_BODY_BYTES = 5 * 1024 * 1024
+
+
+def server_body_limit(max_body_kb: int) -> int:
+    """What waitress may buffer: the app's limit, or twice the draft check's if that is
+    larger, so that an upload a little over 5 MB still reaches the app and is refused with
+    its Chinese message (waitress's own 413 is a bare English line). The app refuses more
+    than ``max_body_kb`` on every other route, from Content-Length, before reading."""
+    return max(max_body_kb * 1024, 2 * CHECK_BODY_BYTES)

@@ -15,6 +15,7 @@ def serve(cfg: Config, host: str, port: int) -> int:
 
     from kb.search import Searcher, SearchRequest
     from web.app import create_app
+    from web.limits import server_body_limit
 
     searcher = Searcher(cfg)
     # Load the embedder and jieba's dictionary now, so the first user doesn't wait for them.
@@ -40,7 +41,8 @@ def serve(cfg: Config, host: str, port: int) -> int:
         port=port,
         threads=cfg.server.threads,
         ident="kb",
-        # waitress buffers a whole body before the app sees it: refuse a huge one up front.
-        max_request_body_size=cfg.server.max_body_kb * 1024,
+        # waitress buffers a whole body before the app sees it: refuse a huge one up front
+        # (the draft check takes an upload; the app refuses more than max_body_kb elsewhere).
+        max_request_body_size=server_body_limit(cfg.server.max_body_kb),
     )
     return 0

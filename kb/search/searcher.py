@@ -266,6 +266,12 @@ class Searcher:
         with self._lock:
             return embedder.embed_query(text)
 
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Vectors of texts that are not in the index (a draft's paragraphs), passage side."""
+        embedder = self.embedder
+        with self._lock:
+            return embedder.embed_passages(texts)
+
     def _candidates(
         self, aq: AnalyzedQuery, mode: str, allowed: np.ndarray | None, depth: int
     ) -> tuple[list[tuple[int, float]], dict[str, dict[int, tuple[float, int]]], dict]:
@@ -607,15 +613,25 @@ class Searcher:
         allowed = ~own if allowed is None else allowed & ~own
         depth = self.cfg.search.candidates  # one list for every page, as in search()
         vector = bundle.vectors.vectors(np.array([row]))[0]
+        fused, per = self.neighbours(source.text, vector, allowed, depth)
+        req = SearchRequest(query="", mode="hybrid", filters=filters, limit=limit, offset=offset)
+        response = self._respond(req, self.analyze(""), fused, per, 0, t0)
+        return source, response
+
+    def neighbours(
+        self, text: str, vector: np.ndarray, allowed: np.ndarray | None, depth: int
+    ) -> tuple[list[tuple[int, float]], dict[str, dict[int, tuple[float, int]]]]:
+        """Rows that say what ``text`` (embedded as ``vector``) says, best first, and each
+        retriever's {row: (score, rank)}: the vector's nearest passages fused with a BM25
+        search for the text's distinctive words (see :meth:`similar`, and the draft check,
+        whose paragraphs are not in the index)."""
+        bundle = self.bundle
         scores, rows = bundle.vectors.search(vector, depth, allowed)
         semantic = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
-        terms = self._distinctive_terms(source.text)
-        lexical: list[tuple[int, float]] = []
-        if terms:
-            tq = TermQuery(terms, [])
-            scores, rows, _total = bundle.lexical.search(tq, depth, allowed)
-            lexical = list(zip(rows.tolist(), scores.tolist(), strict=True))
+        lexical = self.lexical_neighbours(text, allowed, depth)
         candidates = list(dict.fromkeys([r for r, _ in lexical] + [r for r, _ in semantic]))
+        if not candidates:
+            return [], {"lexical": {}, "semantic": {}}
         sims = bundle.vectors.vectors(np.array(candidates, dtype=np.int64)) @ vector
         floor = semantic[-1][1] if semantic else 0.0
         fused = fusion.convex(
@@ -625,9 +641,17 @@ class Searcher:
             name: {r: (x, i) for i, (r, x) in enumerate(hits, start=1)}
             for name, hits in (("lexical", lexical), ("semantic", semantic))
         }
-        req = SearchRequest(query="", mode="hybrid", filters=filters, limit=limit, offset=offset)
-        response = self._respond(req, self.analyze(""), fused, per, 0, t0)
-        return source, response
+        return fused, per
+
+    def lexical_neighbours(
+        self, text: str, allowed: np.ndarray | None, depth: int
+    ) -> list[tuple[int, float]]:
+        """(row, BM25) of the passages best matching a text's distinctive words."""
+        terms = self._distinctive_terms(text)
+        if not terms:
+            return []
+        scores, rows, _total = self.bundle.lexical.search(TermQuery(terms, []), depth, allowed)
+        return list(zip(rows.tolist(), scores.tolist(), strict=True))
 
     def _distinctive_terms(self, text: str, n: int = 8) -> list[tuple[str, float]]:
         """The words of a text that weigh most by tf·idf, among those other passages use, with

@@ -24,6 +24,7 @@ __all__ = [
     "Reader",
     "os_reason",
     "read_document",
+    "read_upload",
 ]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -50,7 +51,21 @@ def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument
     size = _file_size(path)
     if size > max_bytes:
         raise ReadError(path, f"文件过大（{human_size(size)}，上限 {human_size(max_bytes)}）")
-    data = _read_bytes(path)
+    return _document(reader, path, _read_bytes(path))
+
+
+def read_upload(name: str, data: bytes, max_bytes: int) -> RawDocument:
+    """Read a file someone uploaded (held in memory, never written to disk) with the same
+    readers and limits as a report file; ``name`` only chooses the reader and names it."""
+    path = Path(Path(name).name or "upload")
+    reader = _reader_for(path)
+    if len(data) > max_bytes:
+        raise ReadError(path, f"文件过大（{human_size(len(data))}，上限 {human_size(max_bytes)}）")
+    return _document(reader, path, data)
+
+
+def _document(reader: Reader, path: Path, data: bytes) -> RawDocument:
+    """The checks every file shares once its bytes are in hand: not empty, text not too long."""
     if not data.strip():
         raise ReadError(path, "文件为空")
     document = _extract(reader, path, data)

@@ -16,6 +16,9 @@ import os
 from pathlib import Path
 
 MANIFEST = "manifest.json"
+# Rows that have a vector, saved only when some do not (a build published before embedding
+# finished); rows without one hold a zero vector that searches must not return.
+EMBEDDED_FILE = "embedded.npy"
 
 
 def index_root(data_dir: Path) -> Path:

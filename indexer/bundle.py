@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.builds import MANIFEST, current_build, read_manifest
+import numpy as np
+
+from indexer.builds import EMBEDDED_FILE, MANIFEST, current_build, read_manifest
 from indexer.lexical import LexicalIndex
 from indexer.lexical import backend as lexical_backend
 from indexer.rows import RowTable
@@ -35,7 +37,23 @@ class IndexBundle:
     lexical: LexicalIndex
     vectors: VectorIndex
     data_dir: Path
+    # Rows that have a vector; None when all do. A build published before embedding finished
+    # holds zero vectors for the others, which vector searches must not return.
+    embedded: np.ndarray | None = None
     _row_of: dict[str, int] | None = None
+
+    @property
+    def vectors_coverage(self) -> float:
+        """Share of the passages that have a vector (1.0 once embedding has finished)."""
+        if self.embedded is None or not len(self.embedded):
+            return 1.0
+        return float(self.embedded.mean())
+
+    def with_vectors(self, allowed: np.ndarray | None) -> np.ndarray | None:
+        """``allowed`` (a row mask, or None for all) narrowed to rows that have a vector."""
+        if self.embedded is None:
+            return allowed
+        return self.embedded if allowed is None else allowed & self.embedded
 
     def row_of(self, passage_id: str) -> int | None:
         """Row of a passage id in this build (None when the build doesn't have it)."""
@@ -86,4 +104,6 @@ def open_bundle(settings: IndexSettings) -> IndexBundle:
         build / "lexical", len(rows)
     )
     vectors = vector_backend(settings.vectors).load(build / "vectors.faiss", settings.vectors)
-    return IndexBundle(build, manifest, rows, lexical, vectors, Path(settings.data_dir))
+    embedded_file = build / EMBEDDED_FILE
+    embedded = np.load(embedded_file) if embedded_file.is_file() else None
+    return IndexBundle(build, manifest, rows, lexical, vectors, Path(settings.data_dir), embedded)

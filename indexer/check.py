@@ -97,4 +97,13 @@ def _compare(bundle: IndexBundle, fp: str, corpus_ids: set[str]) -> list[Check]:
         )
     dim = m["embedder"]["dim"]
     out.append(Check(bundle.vectors.dim == dim, f"向量维度：索引 {bundle.vectors.dim}，清单 {dim}"))
+    if bundle.embedded is not None:
+        have, total = int(bundle.embedded.sum()), len(bundle.embedded)
+        out.append(
+            Check(
+                len(bundle.embedded) == len(bundle.rows),
+                f"语义索引覆盖 {have * 100 // max(total, 1)}%（{have}/{total} 个段落有向量）："
+                "其余段落只按关键词检索；运行 `kb index` 继续计算向量。",
+            )
+        )
     return out

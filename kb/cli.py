@@ -113,12 +113,21 @@ def cmd_index(cfg: Config, args: argparse.Namespace) -> int:
     try:
         embedder = create_embedder(cfg.embedder)
         result = indexing.build(
-            cfg, store, embedder, show_progress=not args.quiet, force=args.force
+            cfg,
+            store,
+            embedder,
+            show_progress=not args.quiet,
+            force=args.force,
+            lexical_only=args.lexical_only,
         )
     except BuildError as e:
         return _err(str(e))
     except KeyboardInterrupt:
-        print("索引构建已中断；之前的索引保持可用（可用 `kb check` 确认）。", file=sys.stderr)
+        print(
+            "索引构建已中断；当前索引保持可用（可用 `kb check` 确认），"
+            "已算好的向量已缓存：再次运行 `kb index` 会从中断处继续。",
+            file=sys.stderr,
+        )
         return 130
     finally:
         store.close()
@@ -577,6 +586,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("index", help="构建或更新关键词索引和向量索引")
     s.add_argument("--force", action="store_true", help="即使语料未变化也重建")
+    s.add_argument(
+        "--lexical-only",
+        action="store_true",
+        help="只构建关键词索引（已缓存的向量一并发布），不计算新向量；之后运行 `kb index` 补齐",
+    )
     s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
     s.set_defaults(func=cmd_index)
 

@@ -8,7 +8,7 @@ the indexer what it needs.
 
 from __future__ import annotations
 
-from indexer.build import BuildResult, build_indexes
+from indexer.build import BuildResult, build_indexes, coverage_percent
 from indexer.check import Check, check_build
 from indexer.embedders import Embedder
 from indexer.records import IndexRecord
@@ -54,9 +54,22 @@ def build(
     show_progress: bool = True,
     force: bool = False,
     lexical_procs: int | None = None,
+    lexical_only: bool = False,
 ) -> BuildResult:
-    """`kb index`: bring the indexes in line with the corpus store."""
+    """`kb index`: bring the indexes in line with the corpus store.
+
+    The index is searchable as soon as its lexical part is built: each build made current
+    while vectors are still being computed is announced with its semantic coverage.
+    """
     bars = StageBars(STAGES, enable=show_progress)
+
+    def published(build_id: str, embedded: int, total: int) -> None:
+        if embedded < total:
+            bars.note(
+                f"已可检索：索引版本 {build_id}，语义索引覆盖 {coverage_percent(embedded, total)}"
+                f"（{embedded}/{total} 个段落有向量）。"
+            )
+
     try:
         return build_indexes(
             cfg.index_settings(),
@@ -67,6 +80,8 @@ def build(
             force=force,
             lexical_procs=lexical_procs,
             report_count=len(store.content_hashes()),
+            lexical_only=lexical_only,
+            on_publish=published,
         )
     finally:
         bars.close()

@@ -47,6 +47,11 @@ class StageBars:
         if done >= total:
             b.close()
 
+    def note(self, message: str) -> None:
+        """A line between the bars (written above them, so they keep their place)."""
+        if self.enable:
+            tqdm.write(message)
+
     def close(self) -> None:
         for b in self.bars.values():
             b.close()

@@ -76,25 +76,33 @@ def convex(
     share: float,
     boilerplate: np.ndarray | None = None,
     penalty: float = 0.0,
+    unembedded: Iterable[int] = (),
 ) -> list[tuple[int, float]]:
-    """(row, score in [0, 1]) best first over the rows of ``similarity``.
+    """(row, score in [0, 1]) best first over the rows of ``similarity`` and ``unembedded``.
 
     ``lexical`` holds BM25 scores (missing = no lexical match); ``similarity`` the cosine of
-    every candidate; ``floor`` the similarity that counts as zero. A passage's score is
-    ``share·lexical/max + (1−share)·(sim−floor)/(top−floor)``, times ``1 − penalty·boilerplate``
-    so that of two equally relevant passages the bureau's concrete practice comes before the
-    formula every report repeats.
+    every candidate that has a vector; ``floor`` the similarity that counts as zero. A
+    passage's score is ``share·lexical/max + (1−share)·(sim−floor)/(top−floor)``, times
+    ``1 − penalty·boilerplate`` so that of two equally relevant passages the bureau's concrete
+    practice comes before the formula every report repeats. A candidate without a vector yet
+    (``unembedded``: a build published while embedding goes on) is ranked by its lexical
+    evidence alone, ``lexical/max``: missing similarity is no evidence against it.
     """
-    if not similarity:
+    rows = [*similarity, *(r for r in unembedded if r not in similarity)]
+    if not rows:
         return []
     top_lex = max(lexical.values(), default=0.0)
-    top_sim = max(similarity.values())
+    top_sim = max(similarity.values(), default=floor)
     span = top_sim - floor
     fused: dict[int, float] = {}
-    for row, sim in similarity.items():
+    for row in rows:
         lex = lexical.get(row, 0.0) / top_lex if top_lex > 0 else 0.0
-        sem = max(0.0, (sim - floor) / span) if span > 0 else 0.0
-        score = share * lex + (1.0 - share) * sem
+        sim = similarity.get(row)
+        if sim is None:
+            score = lex
+        else:
+            sem = max(0.0, (sim - floor) / span) if span > 0 else 0.0
+            score = share * lex + (1.0 - share) * sem
         if boilerplate is not None and penalty:
             score *= 1.0 - penalty * float(boilerplate[row])
         fused[row] = score

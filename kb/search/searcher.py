@@ -160,6 +160,9 @@ class SearchResponse:
     build_id: str
     result_rows: list[int] = field(default_factory=list)  # leader row of every result group
     index_behind: bool = False  # the corpus store changed since this index was built
+    # Share of passages with a vector: below 1 while `kb index` is still embedding (the
+    # rest are found by their words only).
+    vectors_coverage: float = 1.0
     # When nothing is found: the nearest passages, shown apart and labelled, never as hits.
     related: list[Hit] = field(default_factory=list)
     # Results that 只看具体做法 hides (when on) or would hide (when off); see kb.search.concrete
@@ -182,6 +185,7 @@ class SearchResponse:
             "took_ms": round(self.took_ms, 1),
             "index": self.build_id,
             "index_behind_corpus": self.index_behind,
+            "vectors_coverage": round(self.vectors_coverage, 4),
             "hits": [h.to_dict() for h in self.hits],
             "related": [h.to_dict() for h in self.related],
         }
@@ -294,9 +298,9 @@ class Searcher:
             ranked["lexical"] = self._lexical(aq, depth, allowed)
             found["coverage"] = self._coverage(aq, ranked["lexical"][:10])
         if mode in ("semantic", "hybrid"):
-            query_vector = self.embed_query(aq.semantic_text())
-            scores, rows = self.bundle.vectors.search(query_vector, depth, allowed)
-            ranked["semantic"] = list(zip(rows.tolist(), scores.tolist(), strict=True))
+            if self.bundle.vectors_coverage > 0:
+                query_vector = self.embed_query(aq.semantic_text())
+            ranked["semantic"] = self._nearest(query_vector, depth, allowed)
         per = {
             name: {r: (x, i) for i, (r, x) in enumerate(hits, start=1)}
             for name, hits in ranked.items()
@@ -319,6 +323,16 @@ class Searcher:
             fused = self._rerank(aq, fused)
         return fused, per, found
 
+    def _nearest(
+        self, query_vector: np.ndarray | None, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        """(row, similarity) of the k nearest passages among those that have a vector."""
+        allowed = self.bundle.with_vectors(allowed)
+        if query_vector is None or (allowed is not None and not allowed.any()):
+            return []
+        scores, rows = self.bundle.vectors.search(query_vector, k, allowed)
+        return list(zip(rows.tolist(), scores.tolist(), strict=True))
+
     def _lexical(
         self, aq: AnalyzedQuery, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
@@ -330,8 +344,8 @@ class Searcher:
         signals of the no-results rule, for calibrating its thresholds."""
         aq = self.analyze(query)
         coverage = self._coverage(aq, self._lexical(aq, 10, None))
-        scores, _rows = self.bundle.vectors.search(self.embed_query(aq.semantic_text()), 1)
-        return coverage, float(scores[0]) if len(scores) else 0.0
+        best = self._nearest(self.embed_query(aq.semantic_text()), 1, None)
+        return coverage, best[0][1] if best else 0.0
 
     def _nothing_found(
         self, aq: AnalyzedQuery, allowed: np.ndarray | None, found: dict
@@ -354,11 +368,10 @@ class Searcher:
             return None
         if self._coverage(aq, self._lexical(aq, 10, None)) >= s.no_result_coverage:
             return None
-        qvec = self.embed_query(aq.semantic_text())
-        scores, rows = self.bundle.vectors.search(qvec, RELATED, allowed)
-        nearest = list(zip(rows.tolist(), scores.tolist(), strict=True))
-        best, _rows = self.bundle.vectors.search(qvec, 1, None)
-        if len(best) and best[0] >= s.no_result_similarity:
+        qvec = self.embed_query(aq.semantic_text()) if self.bundle.vectors_coverage > 0 else None
+        nearest = self._nearest(qvec, RELATED, allowed)
+        best = self._nearest(qvec, 1, None)
+        if best and best[0][1] >= s.no_result_similarity:
             return None
         return nearest
 
@@ -440,18 +453,26 @@ class Searcher:
             for row, score in fusion.add(synonyms, s.synonym_weight).items():
                 if row in pool:
                     lexical[row] = lexical.get(row, 0.0) + score
-        sims = self.bundle.vectors.vectors(np.array(candidates)) @ query_vector
+        embedded = self.bundle.embedded
+        with_vector = [r for r in candidates if embedded is None or embedded[r]]
+        unembedded = [r for r in candidates if embedded is not None and not embedded[r]]
+        sims = (
+            self.bundle.vectors.vectors(np.array(with_vector)) @ query_vector
+            if with_vector
+            else np.zeros(0)
+        )
         semantic = ranked["semantic"]
         # The floor is the similarity at the configured depth, not at this request's depth,
         # so that deeper pages of the same query are cut from the same ranking.
         floor = semantic[min(s.candidates, len(semantic)) - 1][1] if semantic else 0.0
         fused = fusion.convex(
             lexical,
-            dict(zip(candidates, sims.tolist(), strict=True)),
+            dict(zip(with_vector, sims.tolist(), strict=True)),
             floor,
             fusion.lexical_share(coverage, s),
             self.bundle.rows.boilerplate,
             s.boilerplate_penalty,
+            unembedded,
         )
         if s.verbatim_first:
             fused = self._verbatim_first(aq, fused)
@@ -583,6 +604,7 @@ class Searcher:
             took_ms=(time.perf_counter() - t0) * 1000,
             build_id=bundle.build_id,
             index_behind=self.index_behind,
+            vectors_coverage=bundle.vectors_coverage,
             result_rows=[fused[g[0]][0] for g in groups],
         )
 
@@ -612,30 +634,45 @@ class Searcher:
         own = bundle.rows.codes["report_id"] == bundle.rows.codes["report_id"][row]
         allowed = ~own if allowed is None else allowed & ~own
         depth = self.cfg.search.candidates  # one list for every page, as in search()
+        # A passage without a vector yet finds others by its words alone.
+        has_vector = bundle.embedded is None or bool(bundle.embedded[row])
         vector = bundle.vectors.vectors(np.array([row]))[0]
-        fused, per = self.neighbours(source.text, vector, allowed, depth)
+        fused, per = self.neighbours(source.text, vector if has_vector else None, allowed, depth)
         req = SearchRequest(query="", mode="hybrid", filters=filters, limit=limit, offset=offset)
         response = self._respond(req, self.analyze(""), fused, per, 0, t0)
         return source, response
 
     def neighbours(
-        self, text: str, vector: np.ndarray, allowed: np.ndarray | None, depth: int
+        self, text: str, vector: np.ndarray | None, allowed: np.ndarray | None, depth: int
     ) -> tuple[list[tuple[int, float]], dict[str, dict[int, tuple[float, int]]]]:
         """Rows that say what ``text`` (embedded as ``vector``) says, best first, and each
         retriever's {row: (score, rank)}: the vector's nearest passages fused with a BM25
         search for the text's distinctive words (see :meth:`similar`, and the draft check,
-        whose paragraphs are not in the index)."""
+        whose paragraphs are not in the index). ``vector`` None (a passage not embedded yet)
+        and passages without a vector are ranked by their words alone."""
         bundle = self.bundle
-        scores, rows = bundle.vectors.search(vector, depth, allowed)
-        semantic = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
+        semantic = self._nearest(vector, depth, allowed)
         lexical = self.lexical_neighbours(text, allowed, depth)
         candidates = list(dict.fromkeys([r for r, _ in lexical] + [r for r, _ in semantic]))
         if not candidates:
             return [], {"lexical": {}, "semantic": {}}
-        sims = bundle.vectors.vectors(np.array(candidates, dtype=np.int64)) @ vector
+        embedded = bundle.embedded
+        with_vector = [
+            r for r in candidates if vector is not None and (embedded is None or embedded[r])
+        ]
+        vectored = set(with_vector)
+        sims = (
+            bundle.vectors.vectors(np.array(with_vector, dtype=np.int64)) @ vector
+            if with_vector
+            else np.zeros(0)
+        )
         floor = semantic[-1][1] if semantic else 0.0
         fused = fusion.convex(
-            dict(lexical), dict(zip(candidates, sims.tolist(), strict=True)), floor, 0.5
+            dict(lexical),
+            dict(zip(with_vector, sims.tolist(), strict=True)),
+            floor,
+            0.5,
+            unembedded=[r for r in candidates if r not in vectored],
         )
         per = {
             name: {r: (x, i) for i, (r, x) in enumerate(hits, start=1)}

@@ -64,9 +64,11 @@ lint: setup
 # `bench-full`: adds 10^6 passages (hours: lexical indexing alone is ~1-2 h on 2 cores).
 BENCH_ARGS ?=
 bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
 	PYTHONPATH=. $(BIN)/python -m bench.run --sizes 10000 100000 $(BENCH_ARGS)
 
 bench-full: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
 	PYTHONPATH=. $(BIN)/python -m bench.run --sizes 10000 100000 1000000 $(BENCH_ARGS)
 
 # Relevance on the development set (tests/eval/): the seeds plus ../shared/dev-corpus/ (override

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import re
 from collections.abc import Iterator
@@ -35,7 +36,18 @@ from kb.ingest.sections import classify_heading
 from kb.ingest.sidecar import load_sidecar
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCE_DIRS = (REPO / "corpus", REPO.parent / "shared" / "dev-corpus" / "reports")
+
+
+def _shared() -> Path:
+    """The shared material beside the project: $KB_SHARED, <repo>/../shared or /work/shared
+    (a worktree lives one level deeper than a clone, so ../shared alone can miss it)."""
+    for c in (os.environ.get("KB_SHARED"), REPO.parent / "shared", "/work/shared"):
+        if c and Path(c).is_dir():
+            return Path(c)
+    return REPO.parent / "shared"
+
+
+SOURCE_DIRS = (REPO / "corpus", _shared() / "dev-corpus" / "reports")
 REGIONS = REPO / "kb" / "ingest" / "data" / "regions.tsv"
 
 KINDS = ("主要举措和成效", "存在问题", "原因分析", "第一责任人履职", "下一步工作安排")

@@ -65,6 +65,31 @@ def tables(sizes: list[dict], emb: dict | None) -> str:
                 f"| {s['vector_index']} | {b['seconds']:,.0f} | {_mib(s['memory']['peak_rss'])} "
                 f"| {_mib(d['index_total'])} | {d['index_bytes_per_passage']:,.0f} |"
             )
+        peers = [r for r in full if "peer_tantivy" in r["build"]]
+        if peers:
+            out += [
+                "",
+                "Lexical indexing against tantivy over the same tokens, measured in the same run "
+                "(passages/s; tantivy without segmentation in brackets), and the time from the "
+                "start of `kb index` to the first searchable build:",
+                "",
+                "| size | kb lexical | tantivy + kb segmentation | kb / tantivy | first searchable s "
+                "| whole build s | load |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for r in peers:
+                b, t = r["build"], r["build"]["peer_tantivy"]
+                rate = (
+                    f"{t['passages_per_s']:,.0f} ({t['passages_per_s_without_segmentation']:,.0f})"
+                    if "passages_per_s" in t
+                    else t.get("error", "–")
+                )
+                load = b.get("load_average", r["machine"]["load_average"])[0]
+                out.append(
+                    f"| {_size_label(r['size'])} | {b['lexical_passages_per_s']:,.0f} | {rate} "
+                    f"| {b.get('kb_to_tantivy_ratio', '–')} | {b.get('first_searchable_seconds', '–')} "
+                    f"| {b['seconds']:,.0f} | {load:.1f} |"
+                )
         out += [
             "",
             "End-to-end latency through `Searcher.search` (200 queries per mode, ms; load average "

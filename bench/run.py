@@ -352,9 +352,26 @@ def bench_size(
             embedder.hits / max(embedder.hits + embedder.misses, 1), 3
         ),
         "vector_index_seconds": round(tm.get("vectors", tm.get("load", 0.0)), 1),
+        # from the start of `kb index` to the first build searches can use (lexical index
+        # and whatever vectors the cache held: none here, the cache starts empty)
+        "first_searchable_seconds": round(tm.get("first_searchable", build_s), 1),
+        "builds_published": len(result.published),
+        "load_average": os.getloadavg(),
     }
+    log(f"n={size}: built in {build_s:.0f} s ({build['timings']}); tantivy peer")
+    from bench.peers import tantivy_lexical
+    from indexer.build import lexical_doc, resolve_procs
+
+    build["peer_tantivy"] = tantivy_lexical(
+        [lexical_doc(r) for r in indexing.index_records(store)],
+        base_dir,
+        resolve_procs(cfg.lexical.procs),
+    )
+    peer_rate = build["peer_tantivy"].get("passages_per_s")
+    if peer_rate:
+        build["kb_to_tantivy_ratio"] = round(build["lexical_passages_per_s"] / peer_rate, 3)
     store.close()
-    log(f"n={size}: built in {build_s:.0f} s ({build['timings']}); serving queries")
+    log(f"n={size}: peer {build['peer_tantivy']}; serving queries")
 
     queries = bench_queries(pool, seed)
     qpath = base_dir / "queries.jsonl"

@@ -27,7 +27,7 @@ from pickle import loads
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import _INT_SIZE, LENGTHS_COLUMN, W3Codec, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import _INT_SIZE, LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.idsets import BitSet
 from whoosh.scoring import BM25F
@@ -35,6 +35,7 @@ from whoosh.util.numeric import byte_to_length
 
 from indexer.analyzer import Analyzer, JiebaTokenizer, segment
 from indexer.lexical.base import LexicalDoc, LexicalIndex, OnDoc, TermQuery
+from indexer.lexical.whoosh_bulk import analyse_batch, write_index
 from indexer.settings import LexicalConfig
 
 FIELDS = ("text", "heading", "meta")
@@ -61,31 +62,13 @@ POSTING_BLOCK = 512
 ROWS_FILE = "docnum_rows.npy"
 
 
-class Pretokenized(str):
-    """A field value already segmented (by an analysis worker): the analyzer replays it."""
-
-    tokens: list[tuple[str, int, int]]
-
-
-def pretokenized(value: str, tokens: list[tuple[str, int, int]]) -> Pretokenized:
-    out = Pretokenized(value)
-    out.tokens = tokens
-    return out
-
-
 class IndexTokenizer(JiebaTokenizer):
-    """The jieba analyzer, plus what makes indexing cheaper without changing any token.
-
-    * values segmented ahead of time (:class:`Pretokenized`, from the analysis workers of
-      :func:`build_lexical`) are replayed instead of segmented again;
-    * short values are memoised: every passage of a report has the same ``meta`` and the
-      passages of a section the same ``heading``, so most of them are segmented once.
+    """The jieba analyzer, plus what makes indexing cheaper without changing any token:
+    short values are memoised: every passage of a report has the same ``meta`` and the
+    passages of a section the same ``heading``, so most of them are segmented once.
     """
 
     def _tokens(self, value: str) -> list[tuple[str, int, int]]:
-        tokens = getattr(value, "tokens", None)
-        if tokens is not None:
-            return tokens
         if len(value) > MEMO_CHARS:
             return segment(value, self.user_dict, self.extra_stopwords)
         memo = _memo(self.user_dict, self.extra_stopwords)
@@ -123,21 +106,10 @@ def _add_all(writer, docs: Iterable[LexicalDoc], on_doc: OnDoc = None) -> None:
             on_doc()
 
 
-# Analysis workers: jieba is pure Python and the Whoosh writer is one process, so with more
-# than one core the text is segmented in worker processes while the writer writes postings.
+# Analysis workers: jieba is pure Python, so with more than one core the text is segmented
+# (and turned into postings) in worker processes while this process writes segments.
 _ANALYSIS_BATCH = 256
 PARALLEL_MIN_DOCS = 5_000  # below this, starting workers costs more than it saves
-
-
-def _analyze_batch(
-    args: tuple[list[tuple[str, str, str, str]], str, str],
-) -> list[tuple[str, Pretokenized, Pretokenized, Pretokenized]]:
-    batch, user_dict, extra = args
-    tk = IndexTokenizer(user_dict, extra)
-    return [
-        (pid, *(pretokenized(v, tk._tokens(v)) for v in (text, heading, meta)))
-        for pid, text, heading, meta in batch
-    ]
 
 
 def _batches(docs: Iterable[LexicalDoc], cfg: LexicalConfig):
@@ -145,10 +117,10 @@ def _batches(docs: Iterable[LexicalDoc], cfg: LexicalConfig):
     for d in docs:
         batch.append((d.pid, d.text, d.heading, d.meta))
         if len(batch) >= _ANALYSIS_BATCH:
-            yield batch, cfg.user_dict, cfg.stopwords
+            yield batch, cfg.user_dict, cfg.stopwords, cfg.heading_boost
             batch = []
     if batch:
-        yield batch, cfg.user_dict, cfg.stopwords
+        yield batch, cfg.user_dict, cfg.stopwords, cfg.heading_boost
 
 
 def build_lexical(
@@ -156,37 +128,29 @@ def build_lexical(
     docs: Iterable[LexicalDoc],
     cfg: LexicalConfig,
     procs: int = 1,
-    limitmb: int = 256,
     on_doc: OnDoc = None,
 ) -> None:
     """Create a fresh index at path from docs.
 
-    With ``procs`` > 1 and enough documents, ``procs`` worker processes segment the text
-    (the expensive part: jieba) and this process writes the postings. The index is the same
-    as a single-process build: one segment, the same tokens. Posting blocks hold up to
-    ``POSTING_BLOCK`` documents (Whoosh's default is 128), which halves the per-block
-    overhead of writing and lets the fast scorer read long posting lists in few steps.
+    With ``procs`` > 1 and enough documents, ``procs`` worker processes analyse the text
+    (the expensive part: jieba) and this process writes the segments
+    (:mod:`indexer.lexical.whoosh_bulk`: the index ``add_document`` would write, without its
+    per-posting overhead). Posting blocks hold up to ``POSTING_BLOCK`` documents (Whoosh's
+    default is 128), which halves the per-block overhead of writing and lets the fast scorer
+    read long posting lists in few steps.
     """
     path.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(path), make_schema(cfg))
     docs = list(docs)
-    writer = ix.writer(limitmb=limitmb, codec=W3Codec(blocklimit=POSTING_BLOCK))
-    try:
-        if procs > 1 and len(docs) >= PARALLEL_MIN_DOCS:
-            segment("预热", cfg.user_dict, cfg.stopwords)  # forked workers inherit the dictionary
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(procs) as pool:
-                for batch in pool.imap(_analyze_batch, _batches(docs, cfg)):
-                    for pid, text, heading, meta in batch:
-                        writer.add_document(pid=pid, text=text, heading=heading, meta=meta)
-                        if on_doc:
-                            on_doc()
-        else:
-            _add_all(writer, docs, on_doc)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+    segment("预热", cfg.user_dict, cfg.stopwords)  # forked workers inherit the dictionary
+    if procs > 1 and len(docs) >= PARALLEL_MIN_DOCS:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(procs) as pool:
+            analysed = chain.from_iterable(pool.imap(analyse_batch, _batches(docs, cfg)))
+            write_index(ix, analysed, POSTING_BLOCK, on_doc)
+    else:
+        analysed = chain.from_iterable(map(analyse_batch, _batches(docs, cfg)))
+        write_index(ix, analysed, POSTING_BLOCK, on_doc)
 
 
 def update_lexical(

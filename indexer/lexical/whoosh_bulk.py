@@ -1,0 +1,153 @@
+"""Full Whoosh builds written straight into segments, bypassing ``add_document``.
+
+Whoosh's writer spends most of a build in pure Python per posting: analysing each field into
+Token objects, pickling positions, spilling every posting into a sorting pool and merging it
+back, then looking each document's field length up again in the column file it has just
+written. A full build needs none of that: the analysis runs in worker processes (where it
+always ran), and the postings of up to :data:`SEGMENT_DOCS` documents are collected in
+memory, sorted once and handed to the codec's own field and per-document writers — the same
+calls, in the same order, that Whoosh makes when it flushes a segment.
+
+The index is the one ``add_document`` would write: same terms, postings, weights, encoded
+positions, field lengths and stored ids (tests/integration/test_lexical_bulk.py compares
+them), in one segment per :data:`SEGMENT_DOCS` documents. Document numbers follow the input
+order across segments, so rankings and their ties are the same as with one segment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.fields import Schema
+from whoosh.formats import Frequency, Positions
+from whoosh.index import TOC, FileIndex
+from whoosh.system import pack_uint
+
+from indexer.lexical.base import OnDoc
+from indexer.settings import LexicalConfig
+
+# Documents per segment: bounds the memory of the in-memory postings (about 1 GB of Python
+# objects per 50,000 passages) while keeping few segments for the searcher to visit.
+SEGMENT_DOCS = 50_000
+_FIELD_ORDER = ("heading", "meta", "pid", "text")
+
+# (field name, [(term bytes, weight, encoded value)], field length) per indexed field
+FieldPostings = tuple[str, list[tuple[bytes, float, bytes]], int]
+AnalysedDoc = tuple[str, list[FieldPostings]]  # (passage id, its fields' postings)
+
+
+@cache
+def _schema(user_dict: str, stopwords: str, heading_boost: float) -> Schema:
+    from indexer.lexical.whoosh import make_schema
+
+    return make_schema(
+        LexicalConfig(user_dict=user_dict, stopwords=stopwords, heading_boost=heading_boost)
+    )
+
+
+def analyse_doc(schema: Schema, pid: str, values: dict[str, str]) -> AnalysedDoc:
+    """What ``add_document`` would add for one document: each field's postings and length.
+
+    The text fields' postings are made from the analyzer's token list directly, as Whoosh's
+    ``Positions`` and ``Frequency`` formats make them from Token objects (weight: the count
+    times the field boost; value: the encoded positions or the count), without the Token
+    objects; other fields go through Whoosh's own ``field.index``.
+    """
+    out: list[FieldPostings] = []
+    for name in _FIELD_ORDER:
+        field = schema[name]
+        fmt = field.format
+        if name == "pid" or type(fmt) not in (Positions, Frequency):
+            value = pid if name == "pid" else values[name]
+            items, length = [], 0
+            for tbytes, freq, weight, vbytes in field.index(value):
+                items.append((tbytes, weight, vbytes))
+                length += freq if field.scorable else 0
+            out.append((name, items, length))
+            continue
+        tokens = field.analyzer._tokens(values[name])
+        where: dict[str, list[int]] = {}
+        for i, (word, _start, _end) in enumerate(tokens):
+            found = where.get(word)
+            if found is None:
+                where[word] = [i]
+            else:
+                found.append(i)
+        fb = fmt.field_boost
+        if type(fmt) is Positions:
+            items = [(w.encode(), float(len(p)) * fb, fmt.encode(p)) for w, p in where.items()]
+        else:
+            items = [(w.encode(), float(len(p)) * fb, pack_uint(len(p))) for w, p in where.items()]
+        out.append((name, items, len(tokens) if field.scorable else 0))
+    return pid, out
+
+
+def analyse_batch(
+    args: tuple[list[tuple[str, str, str, str]], str, str, float],
+) -> list[AnalysedDoc]:
+    """A worker's share: (pid, text, heading, meta) rows analysed with the build's schema."""
+    batch, user_dict, stopwords, heading_boost = args
+    schema = _schema(user_dict, stopwords, heading_boost)
+    return [
+        analyse_doc(schema, pid, {"text": text, "heading": heading, "meta": meta})
+        for pid, text, heading, meta in batch
+    ]
+
+
+def write_index(
+    ix: FileIndex, analysed: Iterable[AnalysedDoc], block: int, on_doc: OnDoc = None
+) -> None:
+    """Write analysed documents, in order, as the segments of the (empty) index ``ix``."""
+    segments = []
+    chunk: list[AnalysedDoc] = []
+    for doc in analysed:
+        chunk.append(doc)
+        if on_doc:
+            on_doc()
+        if len(chunk) >= SEGMENT_DOCS:
+            segments.append(_write_segment(ix, chunk, block))
+            chunk = []
+    if chunk or not segments:
+        segments.append(_write_segment(ix, chunk, block))
+    TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
+
+
+def _write_segment(ix: FileIndex, docs: list[AnalysedDoc], block: int):
+    writer = ix.writer(codec=W3Codec(blocklimit=block))
+    try:
+        schema, pdw, fw = writer.schema, writer.perdocwriter, writer.fieldwriter
+        postings: dict[str, dict[bytes, list[tuple[int, float, bytes, int]]]] = {
+            name: {} for name in _FIELD_ORDER
+        }
+        for docnum, (pid, fields) in enumerate(docs):
+            pdw.start_doc(docnum)
+            for name, items, length in fields:
+                bucket = postings[name]
+                for tbytes, weight, vbytes in items:
+                    found = bucket.get(tbytes)
+                    if found is None:
+                        bucket[tbytes] = found = []
+                    found.append((docnum, weight, vbytes, length))
+                field = schema[name]
+                pdw.add_field(name, field, pid if field.stored else None, length)
+            pdw.finish_doc()
+        pdw.close()
+        for name in _FIELD_ORDER:
+            bucket = postings.pop(name)
+            if not bucket:
+                continue
+            fw.start_field(name, schema[name])
+            for tbytes in sorted(bucket):
+                fw.start_term(tbytes)
+                for docnum, weight, vbytes, length in bucket[tbytes]:
+                    fw.add(docnum, weight, vbytes, length)
+                fw.finish_term()
+            fw.finish_field()
+        fw.close()
+        writer.docnum = len(docs)
+        return writer.get_segment()
+    finally:
+        writer._close_segment()
+        writer._finish()

@@ -1,0 +1,73 @@
+"""The bulk writer (indexer/lexical/whoosh_bulk.py) writes the index Whoosh's own
+``add_document`` writes: same terms, postings (document, weight, encoded positions), field
+lengths and stored ids — in several segments when the corpus is larger than one segment.
+
+Real indexes on disk, built from the seed corpus both ways.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+
+from indexer.build import lexical_doc
+from indexer.lexical import whoosh as lexical_whoosh
+from indexer.lexical import whoosh_bulk
+from indexer.settings import LexicalConfig
+from kb.indexing import index_records
+
+
+def reference_index(path: Path, docs, cfg: LexicalConfig) -> None:
+    """The index as Whoosh's writer makes it, one add_document per passage."""
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), lexical_whoosh.make_schema(cfg))
+    writer = ix.writer(codec=W3Codec(blocklimit=lexical_whoosh.POSTING_BLOCK))
+    for d in docs:
+        writer.add_document(pid=d.pid, text=d.text, heading=d.heading, meta=d.meta)
+    writer.commit()
+
+
+def contents(path: Path) -> dict:
+    """Everything a search reads, by global document number."""
+    ix = whoosh_index.open_dir(str(path))
+    with ix.reader() as r:
+        postings = {}
+        for field, tbytes in r.all_terms():
+            m = r.postings(field, tbytes)
+            found = []
+            while m.is_active():
+                found.append((m.id(), m.weight(), m.value()))
+                m.next()
+            postings[(field, tbytes)] = found
+        n = r.doc_count_all()
+        fields = ("text", "heading", "meta")
+        return {
+            "docs": n,
+            "segments": len(list(r.leaf_readers())) if not r.is_atomic() else 1,
+            "postings": postings,
+            "lengths": [[r.doc_field_length(d, f) for f in fields] for d in range(n)],
+            "totals": [r.field_length(f) for f in fields],
+            "stored": [fields_["pid"] for _, fields_ in r.iter_docs()],
+        }
+
+
+@pytest.mark.parametrize("segment_docs", [50_000, 37], ids=["one segment", "several"])
+def test_bulk_index_equals_add_document(seed_store, tmp_path, monkeypatch, segment_docs) -> None:
+    cfg = LexicalConfig()
+    docs = [lexical_doc(r) for r in index_records(seed_store)]
+    assert len(docs) > 2 * 37  # the second case really writes several segments
+    reference_index(tmp_path / "ref", docs, cfg)
+    monkeypatch.setattr(whoosh_bulk, "SEGMENT_DOCS", segment_docs)
+    lexical_whoosh.build_lexical(tmp_path / "bulk", docs, cfg)
+    ref, bulk = contents(tmp_path / "ref"), contents(tmp_path / "bulk")
+    expected_segments = -(-len(docs) // segment_docs)
+    assert (ref["segments"], bulk["segments"]) == (1, expected_segments)
+    assert bulk["docs"] == ref["docs"] == len(docs)
+    assert bulk["stored"] == ref["stored"] == [d.pid for d in docs]
+    assert bulk["totals"] == ref["totals"]
+    assert bulk["lengths"] == ref["lengths"]
+    assert bulk["postings"].keys() == ref["postings"].keys()
+    assert bulk["postings"] == ref["postings"]

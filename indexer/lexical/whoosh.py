@@ -254,7 +254,11 @@ class WhooshIndex(LexicalIndex):
         valid = rows_of_docnum >= 0
         self.docnums_of_row[rows_of_docnum[valid]] = np.flatnonzero(valid)
         self._live = valid  # deleted Whoosh documents map to row -1
-        self._lock = threading.Lock()  # Whoosh's posting files are not safe across threads
+        # Whoosh's posting files are not safe across threads: each thread reads postings
+        # through a reader of its own (_reader); the lock guards only the caches.
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list = []
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._postings_bytes = 0
         self._phrases: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
@@ -269,7 +273,7 @@ class WhooshIndex(LexicalIndex):
         if norm is None:
             table = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
             table[0] = 1.0
-            reader = self.searcher.reader()
+            reader = self._reader()
             parts = []
             for leaf, _base in reader.leaf_readers():
                 n = leaf.doc_count_all()
@@ -285,6 +289,16 @@ class WhooshIndex(LexicalIndex):
             self._norms[field] = norm
         return norm
 
+    def _reader(self):
+        """This thread's reader of the index: concurrent searches read postings in parallel
+        instead of queueing behind one lock (file handles are per reader)."""
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = self.ix.reader()
+            with self._lock:
+                self._readers.append(reader)
+        return reader
+
     def _leaf_matchers(self, field: str, term: str):
         """(raw posting matcher, document-number base) per index segment holding the term.
 
@@ -293,7 +307,7 @@ class WhooshIndex(LexicalIndex):
         """
         fmt = self.searcher.schema[field].format
         tbytes = self.searcher.schema[field].to_bytes(term)
-        for leaf, base in self.searcher.reader().leaf_readers():
+        for leaf, base in self._reader().leaf_readers():
             if (field, tbytes) in leaf:
                 yield leaf._terms.matcher(field, tbytes, fmt, scorer=None), base
 
@@ -305,16 +319,19 @@ class WhooshIndex(LexicalIndex):
             if hit is not None:
                 self._postings.move_to_end(key)
                 return hit
-            ids_parts: list[np.ndarray] = []
-            w_parts: list[np.ndarray] = []
-            for m, base in self._leaf_matchers(field, term):
-                for ids, weights, _values in _posting_blocks(m):
-                    ids_parts.append(ids + base)
-                    w_parts.append(weights)
-            if ids_parts:
-                out = (np.concatenate(ids_parts), np.concatenate(w_parts))
-            else:
-                out = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        ids_parts: list[np.ndarray] = []
+        w_parts: list[np.ndarray] = []
+        for m, base in self._leaf_matchers(field, term):
+            for ids, weights, _values in _posting_blocks(m):
+                ids_parts.append(ids + base)
+                w_parts.append(weights)
+        if ids_parts:
+            out = (np.concatenate(ids_parts), np.concatenate(w_parts))
+        else:
+            out = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        with self._lock:
+            if key in self._postings:  # another thread read it meanwhile
+                return self._postings[key]
             self._postings[key] = out
             self._postings_bytes += out[0].nbytes + out[1].nbytes
             while self._postings_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
@@ -394,21 +411,20 @@ class WhooshIndex(LexicalIndex):
         """(docnum, position) of every occurrence of a term in the given documents."""
         out_docs: list[np.ndarray] = []
         out_pos: list[np.ndarray] = []
-        with self._lock:
-            for m, base in self._leaf_matchers(field, term):
-                for ids, _weights, values in _posting_blocks(m, docs - base):
-                    hit = np.flatnonzero(np.isin(ids + base, docs, assume_unique=True))
-                    if not len(hit):
-                        continue
-                    # Positions are stored as a pickled list of deltas after a count.
-                    codes = [loads(values[i][_INT_SIZE:]) for i in hit]
-                    lens = np.fromiter(map(len, codes), np.int64, len(codes))
-                    deltas = np.fromiter(chain.from_iterable(codes), np.int64, int(lens.sum()))
-                    csum = np.cumsum(deltas)
-                    ends = np.cumsum(lens)
-                    before = np.concatenate(([0], csum[ends[:-1] - 1])) if len(ends) else ends
-                    out_docs.append(np.repeat(ids[hit] + base, lens))
-                    out_pos.append(csum - np.repeat(before, lens))
+        for m, base in self._leaf_matchers(field, term):
+            for ids, _weights, values in _posting_blocks(m, docs - base):
+                hit = np.flatnonzero(np.isin(ids + base, docs, assume_unique=True))
+                if not len(hit):
+                    continue
+                # Positions are stored as a pickled list of deltas after a count.
+                codes = [loads(values[i][_INT_SIZE:]) for i in hit]
+                lens = np.fromiter(map(len, codes), np.int64, len(codes))
+                deltas = np.fromiter(chain.from_iterable(codes), np.int64, int(lens.sum()))
+                csum = np.cumsum(deltas)
+                ends = np.cumsum(lens)
+                before = np.concatenate(([0], csum[ends[:-1] - 1])) if len(ends) else ends
+                out_docs.append(np.repeat(ids[hit] + base, lens))
+                out_pos.append(csum - np.repeat(before, lens))
         if not out_docs:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(out_docs), np.concatenate(out_pos)
@@ -514,6 +530,10 @@ class WhooshIndex(LexicalIndex):
         return np.sort(rows[rows >= 0])
 
     def close(self) -> None:
+        with self._lock:
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.close()
         self.searcher.close()
 
     @property

@@ -12,6 +12,7 @@ import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -45,6 +46,9 @@ MAX_LIMIT = 100
 INDEX_BEHIND = "语料库在索引构建之后有变动，结果可能缺少或仍是旧版的报告：请运行 `kb index`。"
 MAX_OFFSET = 1000
 RELATED = 5  # nearest passages shown, apart, when a query finds nothing
+# Query vectors kept: the next page, the facets, trends and comparison of a query, and the
+# no-results check, embed the same text again (~40 ms of model time each, one at a time).
+QUERY_VECTORS_CACHED = 1024
 DOMAIN_TERM_WEIGHT = 3.0  # similar passages: a named practice outweighs a plain word
 
 
@@ -209,6 +213,7 @@ class Searcher:
         if embedder is not None:
             self.bundle.check_embedder(embedder.id)
         self._lock = threading.RLock()  # embedder calls, reloads
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._reports = self._load_reports()
         self.index_behind = self._index_behind()
 
@@ -266,9 +271,18 @@ class Searcher:
         return self.store.get_passages(list(ids))
 
     def embed_query(self, text: str) -> np.ndarray:
+        """The query's vector, from a small LRU cache when the same text was embedded lately."""
         embedder = self.embedder
         with self._lock:
-            return embedder.embed_query(text)
+            vector = self._query_vectors.get(text)
+            if vector is None:
+                vector = embedder.embed_query(text)
+                self._query_vectors[text] = vector
+                if len(self._query_vectors) > QUERY_VECTORS_CACHED:
+                    self._query_vectors.popitem(last=False)
+            else:
+                self._query_vectors.move_to_end(text)
+            return vector
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Vectors of texts that are not in the index (a draft's paragraphs), passage side."""

@@ -126,3 +126,23 @@ def form_token(client, url: str = "/collections") -> str:
 
     html = client.get(url).get_data(as_text=True)
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+class PassThroughEmbedder:
+    """Base of test embedders that watch or interrupt the real one: passes every call on
+    to ``inner`` (subclasses override what they observe)."""
+
+    def __init__(self, inner):
+        self.inner, self.id, self.dim = inner, inner.id, inner.dim
+
+    @classmethod
+    def from_config(cls, cfg):
+        from indexer.embedders import create_embedder
+
+        return cls(create_embedder(cfg))
+
+    def embed_passages(self, texts):
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)

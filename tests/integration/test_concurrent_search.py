@@ -14,25 +14,16 @@ import pytest
 
 from indexer.embedders import create_embedder
 from indexer.embedders.base import Embedder
-from kb.core.config import EmbedderConfig
 from kb.search import Searcher, SearchRequest
+from tests.support import PassThroughEmbedder
 
 QUERIES = ["首违不罚", "行政执法三项制度", "法治政府建设第一责任人", "包容审慎监管", "复议 诉讼"]
 
 
-class CountingQueries(Embedder):
+class CountingQueries(PassThroughEmbedder, Embedder):
     """The real embedder, counting the queries that reach the model."""
 
-    def __init__(self, inner: Embedder):
-        self.inner, self.id, self.dim = inner, inner.id, inner.dim
-        self.queries = 0
-
-    @classmethod
-    def from_config(cls, cfg: EmbedderConfig) -> Embedder:
-        return cls(create_embedder(cfg))
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self.inner.embed_passages(texts)
+    queries = 0
 
     def embed_query(self, text: str) -> np.ndarray:
         self.queries += 1

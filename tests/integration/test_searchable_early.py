@@ -26,7 +26,7 @@ from kb.core.config import Config, EmbedderConfig
 from kb.ingest.pipeline import ingest
 from kb.search import Searcher, SearchRequest
 from kb.store.corpus import CorpusStore
-from tests.support import CORPUS
+from tests.support import CORPUS, PassThroughEmbedder
 
 pytestmark = pytest.mark.slow
 
@@ -34,16 +34,12 @@ BATCH = 4
 UNCACHED = 12  # passages whose vectors the build must compute
 
 
-class StoppingEmbedder(Embedder):
+class StoppingEmbedder(PassThroughEmbedder, Embedder):
     """The real embedder, interrupted (Ctrl-C) when asked for batch ``stop_at``."""
 
     def __init__(self, inner: Embedder, stop_at: int | None = None):
-        self.inner, self.id, self.dim = inner, inner.id, inner.dim
+        super().__init__(inner)
         self.stop_at, self.batches, self.embedded = stop_at, 0, 0
-
-    @classmethod
-    def from_config(cls, cfg: EmbedderConfig) -> Embedder:
-        return cls(create_embedder(cfg))
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         self.batches += 1
@@ -51,9 +47,6 @@ class StoppingEmbedder(Embedder):
             raise KeyboardInterrupt
         self.embedded += len(texts)
         return self.inner.embed_passages(texts)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.inner.embed_query(text)
 
 
 @pytest.fixture(scope="module")

@@ -320,8 +320,13 @@ def run(args: argparse.Namespace) -> dict:
     # log line (e.g. "task queue depth") would then block the whole server.
     WORK.mkdir(parents=True, exist_ok=True)
     server_log = (WORK / "serve.log").open("w")
+    command = (
+        [sys.executable, "-m", "bench.http_serve", str(data), str(args.stored_vectors), str(port)]
+        if args.stored_vectors
+        else [sys.executable, "-m", "kb.cli", "--data-dir", str(data), "serve", "--port", str(port)]
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "--data-dir", str(data), "serve", "--port", str(port)],
+        command,
         stdout=server_log,
         stderr=subprocess.STDOUT,
         text=True,
@@ -402,6 +407,9 @@ def run(args: argparse.Namespace) -> dict:
         "requests_per_second": round(requests / elapsed, 1),
         "builds": builds,
         "endpoints": {k: percentiles(v) for k, v in sorted(stats.latency.items())},
+        "endpoint_requests_per_second": {
+            k: round(len(v) / elapsed, 2) for k, v in sorted(stats.latency.items())
+        },
         "load_average": {
             "samples": len(loads),
             "mean": round(sum(v for _, v in loads) / max(1, len(loads)), 2),
@@ -409,9 +417,34 @@ def run(args: argparse.Namespace) -> dict:
             "every_2s": loads,
         },
         "machine": machine_info(),
-        "corpus": {"data_dir": str(data.relative_to(REPO) if data.is_relative_to(REPO) else data)},
+        "corpus": {
+            "data_dir": str(data.relative_to(REPO) if data.is_relative_to(REPO) else data),
+            "passages": _passages(data),
+        },
+        "server": "bench.http_serve (stored vectors)" if args.stored_vectors else "kb serve",
     }
     return result
+
+
+def _passages(data: Path) -> int | None:
+    from indexer.builds import current_build, read_manifest
+
+    build = current_build(data)
+    return read_manifest(build)["passage_count"] if build else None
+
+
+def table(result: dict) -> str:
+    """The per-endpoint Markdown table of a run (bench/results/README.md quotes it)."""
+    rows = [
+        "| endpoint | requests | requests/s | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, lat in result["endpoints"].items():
+        rate = result.get("endpoint_requests_per_second", {}).get(name, "–")
+        rows.append(
+            f"| {name} | {lat['n']} | {rate} | {lat['p50']} | {lat['p95']} | {lat['p99']} |"
+        )
+    return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -423,6 +456,13 @@ def main(argv: list[str] | None = None) -> int:
         "--data-dir", type=Path, help="an indexed data dir (default: built in bench/work/load)"
     )
     p.add_argument("--out", type=Path, default=RESULTS / "load.json")
+    p.add_argument(
+        "--stored-vectors",
+        type=Path,
+        metavar="POOL_CACHE",
+        help="serve a benchmark build (bench/work/nSIZE/kbdata) with its stored-vector "
+        "embedder, whose pool vectors are cached in POOL_CACHE (bench/work/pool-cache)",
+    )
     args = p.parse_args(argv)
     result = run(args)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,8 @@ import time
 from kb.core.config import Config
 
 
-def serve(cfg: Config, host: str, port: int) -> int:
+def serve(cfg: Config, host: str, port: int, searcher=None) -> int:
+    """Serve until stopped; ``searcher`` is an open Searcher to serve (default: one on cfg)."""
     # The host and port actually served are the ones the Host check allows (web.hosts).
     cfg = dataclasses.replace(cfg, server=dataclasses.replace(cfg.server, host=host, port=port))
     from waitress import serve as waitress_serve
@@ -17,7 +18,7 @@ def serve(cfg: Config, host: str, port: int) -> int:
     from web.app import create_app
     from web.limits import server_body_limit
 
-    searcher = Searcher(cfg)
+    searcher = searcher or Searcher(cfg)
     # Load the embedder and jieba's dictionary now, so the first user doesn't wait for them.
     t0 = time.perf_counter()
     searcher.search(SearchRequest(query="法治政府建设", limit=1))

@@ -35,7 +35,13 @@ from whoosh.util.numeric import byte_to_length
 
 from indexer.analyzer import Analyzer, JiebaTokenizer, segment
 from indexer.lexical.base import LexicalDoc, LexicalIndex, OnDoc, TermQuery
-from indexer.lexical.whoosh_bulk import analyse_batch, write_index
+from indexer.lexical.whoosh_bulk import (
+    POSITIONAL_FIELD,
+    POSITIONS_DIR,
+    analyse_batch,
+    positions_of,
+    write_index,
+)
 from indexer.settings import LexicalConfig
 
 FIELDS = ("text", "heading", "meta")
@@ -264,6 +270,11 @@ class WhooshIndex(LexicalIndex):
         self._phrases: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
         self._phrases_bytes = 0
         self._norms: dict[str, np.ndarray] = {}
+        # Positional side index per segment (memory-mapped), written by full builds.
+        self._side = {
+            seg.segment_id(): positions_of(path / POSITIONS_DIR, seg.segment_id())
+            for seg in self.ix._segments()
+        }
 
     # -- fast scorer: whole posting lists as numpy arrays -----------------------------------
 
@@ -408,10 +419,35 @@ class WhooshIndex(LexicalIndex):
         return cand
 
     def _positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(docnum, position) of every occurrence of a term in the given documents."""
+        """(docnum, position) of every occurrence of a term in the given documents.
+
+        From the segment's positional side index where it has one (numpy slices of
+        memory-mapped arrays), else decoded from Whoosh's pickled position lists.
+        """
         out_docs: list[np.ndarray] = []
         out_pos: list[np.ndarray] = []
-        for m, base in self._leaf_matchers(field, term):
+        fmt = self.searcher.schema[field].format
+        tbytes = self.searcher.schema[field].to_bytes(term)
+        for leaf, base in self._reader().leaf_readers():
+            side = (
+                self._side.get(leaf.segment().segment_id()) if field == POSITIONAL_FIELD else None
+            )
+            if side is not None:
+                terms = side["terms"]
+                i = int(np.searchsorted(terms, term))
+                if i < len(terms) and terms[i] == term:
+                    lo, hi = int(side["offsets"][i]), int(side["offsets"][i + 1])
+                    occ = side["docs"][lo:hi]  # sorted by document: look the wanted ones up
+                    start = np.searchsorted(occ, docs - base, side="left")
+                    n = np.searchsorted(occ, docs - base, side="right") - start
+                    start, n = start[n > 0], n[n > 0]
+                    idx = np.repeat(start - np.cumsum(n) + n, n) + np.arange(int(n.sum()))
+                    out_docs.append(np.asarray(occ[idx], dtype=np.int64) + base)
+                    out_pos.append(np.asarray(side["pos"][lo:hi][idx], dtype=np.int64))
+                continue
+            if (field, tbytes) not in leaf:
+                continue
+            m = leaf._terms.matcher(field, tbytes, fmt, scorer=None)
             for ids, _weights, values in _posting_blocks(m, docs - base):
                 hit = np.flatnonzero(np.isin(ids + base, docs, assume_unique=True))
                 if not len(hit):

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from itertools import chain
+from pathlib import Path
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import Schema
 from whoosh.formats import Frequency, Positions
@@ -33,8 +36,13 @@ from indexer.settings import LexicalConfig
 SEGMENT_DOCS = 50_000
 _FIELD_ORDER = ("heading", "meta", "pid", "text")
 
-# (field name, [(term bytes, weight, encoded value)], field length) per indexed field
-FieldPostings = tuple[str, list[tuple[bytes, float, bytes]], int]
+# Positional side index (see positions_of): per segment, the text field's term positions as
+# numpy arrays in the index's "positions" folder (Whoosh's file clean-up never looks there).
+POSITIONS_DIR = "positions"
+POSITIONAL_FIELD = "text"
+
+# (field name, [(term bytes, weight, encoded value, positions or None)], field length)
+FieldPostings = tuple[str, list[tuple[bytes, float, bytes, list[int] | None]], int]
 AnalysedDoc = tuple[str, list[FieldPostings]]  # (passage id, its fields' postings)
 
 
@@ -63,7 +71,7 @@ def analyse_doc(schema: Schema, pid: str, values: dict[str, str]) -> AnalysedDoc
             value = pid if name == "pid" else values[name]
             items, length = [], 0
             for tbytes, freq, weight, vbytes in field.index(value):
-                items.append((tbytes, weight, vbytes))
+                items.append((tbytes, weight, vbytes, None))
                 length += freq if field.scorable else 0
             out.append((name, items, length))
             continue
@@ -77,9 +85,9 @@ def analyse_doc(schema: Schema, pid: str, values: dict[str, str]) -> AnalysedDoc
                 found.append(i)
         fb = fmt.field_boost
         if type(fmt) is Positions:
-            items = [(w.encode(), float(len(p)) * fb, fmt.encode(p)) for w, p in where.items()]
+            items = [(w.encode(), len(p) * fb, fmt.encode(p), p) for w, p in where.items()]
         else:
-            items = [(w.encode(), float(len(p)) * fb, pack_uint(len(p))) for w, p in where.items()]
+            items = [(w.encode(), len(p) * fb, pack_uint(len(p)), None) for w, p in where.items()]
         out.append((name, items, len(tokens) if field.scorable else 0))
     return pid, out
 
@@ -118,22 +126,23 @@ def _write_segment(ix: FileIndex, docs: list[AnalysedDoc], block: int):
     writer = ix.writer(codec=W3Codec(blocklimit=block))
     try:
         schema, pdw, fw = writer.schema, writer.perdocwriter, writer.fieldwriter
-        postings: dict[str, dict[bytes, list[tuple[int, float, bytes, int]]]] = {
+        postings: dict[str, dict[bytes, list[tuple[int, float, bytes, int, list | None]]]] = {
             name: {} for name in _FIELD_ORDER
         }
         for docnum, (pid, fields) in enumerate(docs):
             pdw.start_doc(docnum)
             for name, items, length in fields:
                 bucket = postings[name]
-                for tbytes, weight, vbytes in items:
+                for tbytes, weight, vbytes, where in items:
                     found = bucket.get(tbytes)
                     if found is None:
                         bucket[tbytes] = found = []
-                    found.append((docnum, weight, vbytes, length))
+                    found.append((docnum, weight, vbytes, length, where))
                 field = schema[name]
                 pdw.add_field(name, field, pid if field.stored else None, length)
             pdw.finish_doc()
         pdw.close()
+        side = _SideIndex()
         for name in _FIELD_ORDER:
             bucket = postings.pop(name)
             if not bucket:
@@ -141,13 +150,65 @@ def _write_segment(ix: FileIndex, docs: list[AnalysedDoc], block: int):
             fw.start_field(name, schema[name])
             for tbytes in sorted(bucket):
                 fw.start_term(tbytes)
-                for docnum, weight, vbytes, length in bucket[tbytes]:
+                found = bucket[tbytes]
+                for docnum, weight, vbytes, length, _where in found:
                     fw.add(docnum, weight, vbytes, length)
                 fw.finish_term()
+                if name == POSITIONAL_FIELD:
+                    side.add(tbytes, found)
             fw.finish_field()
         fw.close()
         writer.docnum = len(docs)
-        return writer.get_segment()
+        segment = writer.get_segment()
+        side.save(Path(ix.storage.folder) / POSITIONS_DIR, segment.segment_id())
+        return segment
     finally:
         writer._close_segment()
         writer._finish()
+
+
+class _SideIndex:
+    """The positions of one segment's text field, gathered while its postings are written."""
+
+    def __init__(self) -> None:
+        self.terms: list[str] = []
+        self.postings_per_term: list[int] = []
+        self.docs: list[int] = []
+        self.lens: list[int] = []
+        self.positions: list[list[int]] = []
+
+    def add(self, tbytes: bytes, found: list) -> None:
+        self.terms.append(tbytes.decode("utf-8"))
+        self.postings_per_term.append(len(found))
+        for docnum, _weight, _vbytes, _length, where in found:
+            self.docs.append(docnum)
+            self.lens.append(len(where))
+            self.positions.append(where)
+
+    def save(self, folder: Path, segment_id: str) -> None:
+        folder.mkdir(exist_ok=True)
+        lens = np.array(self.lens, dtype=np.int64)
+        ends = np.concatenate(([0], np.cumsum(lens)))
+        first_posting = np.concatenate(([0], np.cumsum(self.postings_per_term)))
+        arrays = {
+            "terms": np.array(self.terms, dtype=str),
+            "offsets": ends[first_posting],
+            "docs": np.repeat(np.array(self.docs, dtype=np.int32), lens),
+            "pos": np.fromiter(chain.from_iterable(self.positions), np.int32, int(ends[-1])),
+        }
+        for key, value in arrays.items():
+            np.save(folder / f"{segment_id}.{key}.npy", value)
+
+
+def positions_of(folder: Path, segment_id: str) -> dict[str, np.ndarray] | None:
+    """A segment's positional side index, memory-mapped (None when it has none: segments
+    written by Whoosh's own writer, e.g. by an incremental update, are read the slow way).
+
+    ``terms`` (sorted), ``offsets`` (term i's entries are offsets[i]:offsets[i + 1]) and, per
+    entry, ``docs`` (segment document number) and ``pos`` (token position): one entry per
+    occurrence, by term, then document, then position — the order of the postings.
+    """
+    paths = {k: folder / f"{segment_id}.{k}.npy" for k in ("terms", "offsets", "docs", "pos")}
+    if not all(p.is_file() for p in paths.values()):
+        return None
+    return {k: np.load(p, mmap_mode="r") for k, p in paths.items()}

@@ -71,3 +71,40 @@ def test_bulk_index_equals_add_document(seed_store, tmp_path, monkeypatch, segme
     assert bulk["lengths"] == ref["lengths"]
     assert bulk["postings"].keys() == ref["postings"].keys()
     assert bulk["postings"] == ref["postings"]
+
+
+@pytest.mark.parametrize("segment_docs", [50_000, 37], ids=["one segment", "several"])
+def test_side_index_positions_equal_whooshs(
+    seed_store, tmp_path, monkeypatch, segment_docs
+) -> None:
+    """Phrase checks read positions from the side index; they are the ones Whoosh stores."""
+    import numpy as np
+
+    docs = [lexical_doc(r) for r in index_records(seed_store)]
+    monkeypatch.setattr(whoosh_bulk, "SEGMENT_DOCS", segment_docs)
+    path = tmp_path / "bulk"
+    lexical_whoosh.build_lexical(path, docs, LexicalConfig())
+    n = len(docs)
+    fast = lexical_whoosh.WhooshIndex(path, np.arange(n), n)
+    slow = lexical_whoosh.WhooshIndex(path, np.arange(n), n)
+    slow._side = {}  # as for segments without a side index: Whoosh's pickled positions
+    try:
+        assert fast._side and all(side is not None for side in fast._side.values())
+        words = sorted({w for d in docs[:40] for w, _, _ in fast.analyzer.tokens(d.text)})
+        some = np.arange(0, n, 3)
+        for word in words:
+            for within in (np.arange(n), some):
+                got, want = (
+                    fast._positions("text", word, within),
+                    slow._positions("text", word, within),
+                )
+                assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), word
+        tokens = [w for w, _, _ in fast.analyzer.tokens(docs[5].text)]
+        for phrase in (tokens[3:5], tokens[10:13], ["法治", "政府", "建设"]):
+            assert np.array_equal(
+                fast._match_phrase(phrase, None), slow._match_phrase(phrase, None)
+            )
+            assert len(fast._match_phrase(phrase, None)), phrase
+    finally:
+        fast.close()
+        slow.close()

@@ -38,6 +38,7 @@ from indexer.lexical.base import LexicalDoc, LexicalIndex, OnDoc, TermQuery
 from indexer.lexical.whoosh_bulk import (
     POSITIONAL_FIELD,
     POSITIONS_DIR,
+    SideIndex,
     analyse_batch,
     positions_of,
     write_index,
@@ -180,6 +181,40 @@ def update_lexical(
     writer.commit()
 
 
+def complete_side_index(path: Path) -> None:
+    """Give every segment of the index at path its positional side index.
+
+    Whoosh's writer (an incremental update) writes segments without one, and merges the
+    old ones into them; their positions are decoded here once, at build time, so that phrase
+    checks never decode them at query time. Side files of segments gone are removed.
+    """
+    folder = path / POSITIONS_DIR
+    folder.mkdir(exist_ok=True)
+    ix = whoosh_index.open_dir(str(path))
+    segments = {seg.segment_id() for seg in ix._segments()}
+    for f in folder.iterdir():
+        if f.name.split(".", 1)[0] not in segments:
+            f.unlink()
+    field = POSITIONAL_FIELD
+    fmt = ix.schema[field].format
+    with ix.reader() as reader:
+        for leaf, _base in reader.leaf_readers():
+            segment_id = leaf.segment().segment_id()
+            if positions_of(folder, segment_id) is not None:
+                continue
+            side = SideIndex()
+            for fname, tbytes in leaf.all_terms():
+                if fname != field:
+                    continue
+                found = []
+                m = leaf._terms.matcher(field, tbytes, fmt, scorer=None)
+                for ids, _weights, values in _posting_blocks(m):
+                    for doc, value in zip(ids.tolist(), values, strict=True):
+                        found.append((doc, None, None, None, fmt.decode_positions(value)))
+                side.add(tbytes, found)
+            side.save(folder, segment_id)
+
+
 def docnum_rows(path: Path, row_pids: Sequence[str]) -> np.ndarray:
     """Whoosh document number → build row (-1 for deleted documents)."""
     row_of = {pid: i for i, pid in enumerate(row_pids)}
@@ -238,6 +273,7 @@ class WhooshIndex(LexicalIndex):
         on_doc: OnDoc = None,
     ) -> None:
         update_lexical(previous, path, removed, added, on_doc=on_doc)
+        complete_side_index(path)
         np.save(path / ROWS_FILE, docnum_rows(path, row_pids))
 
     @classmethod

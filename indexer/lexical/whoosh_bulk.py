@@ -142,7 +142,7 @@ def _write_segment(ix: FileIndex, docs: list[AnalysedDoc], block: int):
                 pdw.add_field(name, field, pid if field.stored else None, length)
             pdw.finish_doc()
         pdw.close()
-        side = _SideIndex()
+        side = SideIndex()
         for name in _FIELD_ORDER:
             bucket = postings.pop(name)
             if not bucket:
@@ -167,7 +167,7 @@ def _write_segment(ix: FileIndex, docs: list[AnalysedDoc], block: int):
         writer._finish()
 
 
-class _SideIndex:
+class SideIndex:
     """The positions of one segment's text field, gathered while its postings are written."""
 
     def __init__(self) -> None:

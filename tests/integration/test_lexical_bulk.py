@@ -108,3 +108,29 @@ def test_side_index_positions_equal_whooshs(
     finally:
         fast.close()
         slow.close()
+
+
+def test_an_update_keeps_every_segment_indexed(seed_store, tmp_path) -> None:
+    """Whoosh's writer (an incremental update) merges segments into ones without a side
+    index; the update gives them one, so phrase checks stay fast and the same."""
+    import numpy as np
+
+    docs = [lexical_doc(r) for r in index_records(seed_store)]
+    cfg = LexicalConfig()
+    lexical_whoosh.WhooshIndex.build(tmp_path / "old", docs[:-10], cfg)
+    rows = [d.pid for d in docs[3:]]
+    lexical_whoosh.WhooshIndex.update(
+        tmp_path / "old", tmp_path / "new", [d.pid for d in docs[:3]], docs[-10:], rows
+    )
+    fast = lexical_whoosh.WhooshIndex.open(tmp_path / "new", len(rows))
+    slow = lexical_whoosh.WhooshIndex.open(tmp_path / "new", len(rows))
+    slow._side = {}
+    try:
+        assert fast._side and all(side is not None for side in fast._side.values())
+        live = np.flatnonzero(fast._live)
+        for word in sorted({w for d in docs[-12:] for w, _, _ in fast.analyzer.tokens(d.text)}):
+            got, want = fast._positions("text", word, live), slow._positions("text", word, live)
+            assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), word
+    finally:
+        fast.close()
+        slow.close()

@@ -380,10 +380,11 @@ def build_indexes(
         }
         publisher = _Publisher(data_dir, settings, manifest, result, t0, on_publish)
         t = time.perf_counter()
-        texts = [r.embed_text(settings.embedder.max_chars) for r in records]
-        keys = [text_key(t) for t in texts]
-        cache = EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
-        try:
+        cache = None
+        try:  # an interrupt anywhere from here on must not leave the staged build behind
+            texts = [r.embed_text(settings.embedder.max_chars) for r in records]
+            keys = [text_key(t) for t in texts]
+            cache = EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
             vectors, have = cached_vectors(keys, embedder, cache)
             result.cached = int(have.sum())
             missing = not have.all()
@@ -410,7 +411,8 @@ def build_indexes(
             publisher.discard()
             raise
         finally:
-            cache.close()
+            if cache is not None:
+                cache.close()
         result.timings["embed"] = time.perf_counter() - t - publisher.seconds
         result.timings["vectors"] = publisher.seconds
         result.missing = int((~have).sum())

@@ -34,6 +34,7 @@ from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from indexer.analyzer import Analyzer, JiebaTokenizer, segment
+from indexer.lexical import whoosh_bulk
 from indexer.lexical.base import LexicalDoc, LexicalIndex, OnDoc, TermQuery
 from indexer.lexical.whoosh_bulk import (
     POSITIONAL_FIELD,
@@ -42,6 +43,8 @@ from indexer.lexical.whoosh_bulk import (
     analyse_batch,
     positions_of,
     write_index,
+    write_segment_of,
+    write_toc,
 )
 from indexer.settings import LexicalConfig
 
@@ -139,22 +142,41 @@ def build_lexical(
 ) -> None:
     """Create a fresh index at path from docs.
 
-    With ``procs`` > 1 and enough documents, ``procs`` worker processes analyse the text
-    (the expensive part: jieba) and this process writes the segments
-    (:mod:`indexer.lexical.whoosh_bulk`: the index ``add_document`` would write, without its
-    per-posting overhead). Posting blocks hold up to ``POSTING_BLOCK`` documents (Whoosh's
-    default is 128), which halves the per-block overhead of writing and lets the fast scorer
-    read long posting lists in few steps.
+    Written by :mod:`indexer.lexical.whoosh_bulk`: the index ``add_document`` would write,
+    without its per-posting overhead. With ``procs`` > 1 and enough documents, the passages
+    are cut into contiguous runs (at least one per process, at most ``SEGMENT_DOCS`` each)
+    and each worker process analyses one run and writes it as a segment, so both the
+    segmentation and the writing use every core; document numbers still follow the input
+    order. Posting blocks hold up to ``POSTING_BLOCK`` documents (Whoosh's default is 128),
+    which halves the per-block overhead of writing and lets the fast scorer read long
+    posting lists in few steps.
     """
     path.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(path), make_schema(cfg))
     docs = list(docs)
     segment("预热", cfg.user_dict, cfg.stopwords)  # forked workers inherit the dictionary
     if procs > 1 and len(docs) >= PARALLEL_MIN_DOCS:
+        size = min(whoosh_bulk.SEGMENT_DOCS, -(-len(docs) // procs))
+        runs = [
+            (
+                str(path),
+                [(d.pid, d.text, d.heading, d.meta) for d in docs[i : i + size]],
+                cfg.user_dict,
+                cfg.stopwords,
+                cfg.heading_boost,
+                POSTING_BLOCK,
+            )
+            for i in range(0, len(docs), size)
+        ]
+        segments = []
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(procs) as pool:
-            analysed = chain.from_iterable(pool.imap(analyse_batch, _batches(docs, cfg)))
-            write_index(ix, analysed, POSTING_BLOCK, on_doc)
+        with ctx.Pool(procs, maxtasksperchild=1) as pool:
+            for run, seg in zip(runs, pool.imap(write_segment_of, runs), strict=True):
+                segments.append(seg)
+                for _ in run[1]:
+                    if on_doc:
+                        on_doc()
+        write_toc(ix, segments)
     else:
         analysed = chain.from_iterable(map(analyse_batch, _batches(docs, cfg)))
         write_index(ix, analysed, POSTING_BLOCK, on_doc)

@@ -16,6 +16,7 @@ order across segments, so rankings and their ties are the same as with one segme
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from functools import cache
 from itertools import chain
@@ -119,11 +120,36 @@ def write_index(
             chunk = []
     if chunk or not segments:
         segments.append(_write_segment(ix, chunk, block))
+    write_toc(ix, segments)
+
+
+def write_segment_of(args: tuple[str, list[tuple[str, str, str, str]], str, str, float, int]):
+    """A worker's share of a parallel build: analyse a contiguous run of passages and write
+    them as one segment of the index at ``path``; the parent lists the segments in order.
+    Without the index's write lock: the segments' files have distinct names, and only the
+    parent writes the table of contents."""
+    path, rows, user_dict, stopwords, heading_boost, block = args
+    from whoosh import index as whoosh_index
+    from whoosh.filedb.filestore import FileStorage
+
+    analysed = analyse_batch((rows, user_dict, stopwords, heading_boost))
+    ix = whoosh_index.open_dir(path)
+    # Each writer makes (and at the end deletes) a scratch folder named after the index:
+    # one of its own per process, so that two workers never share or delete each other's.
+    storage = ix.storage
+    storage.temp_storage = lambda name=None: FileStorage.temp_storage(
+        storage, f"{name or 'scratch'}.{os.getpid()}"
+    )
+    return _write_segment(ix, analysed, block, lock=False)
+
+
+def write_toc(ix: FileIndex, segments: list) -> None:
+    """Make the given segments, in order, the index's contents."""
     TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
 
 
-def _write_segment(ix: FileIndex, docs: list[AnalysedDoc], block: int):
-    writer = ix.writer(codec=W3Codec(blocklimit=block))
+def _write_segment(ix: FileIndex, docs: list[AnalysedDoc], block: int, lock: bool = True):
+    writer = ix.writer(codec=W3Codec(blocklimit=block), _lk=lock)
     try:
         schema, pdw, fw = writer.schema, writer.perdocwriter, writer.fieldwriter
         postings: dict[str, dict[bytes, list[tuple[int, float, bytes, int, list | None]]]] = {

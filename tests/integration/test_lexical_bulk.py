@@ -134,3 +134,20 @@ def test_an_update_keeps_every_segment_indexed(seed_store, tmp_path) -> None:
     finally:
         fast.close()
         slow.close()
+
+
+def test_parallel_build_equals_add_document(seed_store, tmp_path, monkeypatch) -> None:
+    """Two worker processes, each analysing and writing a run of passages as a segment."""
+    cfg = LexicalConfig()
+    docs = [lexical_doc(r) for r in index_records(seed_store)]
+    reference_index(tmp_path / "ref", docs, cfg)
+    monkeypatch.setattr(lexical_whoosh, "PARALLEL_MIN_DOCS", 10)
+    monkeypatch.setattr(whoosh_bulk, "SEGMENT_DOCS", 40)
+    lexical_whoosh.build_lexical(tmp_path / "par", docs, cfg, procs=2)
+    ref, par = contents(tmp_path / "ref"), contents(tmp_path / "par")
+    assert par["segments"] == -(-len(docs) // 40)
+    assert [par[k] for k in ("docs", "stored", "totals", "lengths")] == [
+        ref[k] for k in ("docs", "stored", "totals", "lengths")
+    ]
+    assert par["postings"] == ref["postings"]
+    assert not [p.name for p in (tmp_path / "par").iterdir() if ".tmp" in p.name]

@@ -16,8 +16,10 @@ order across segments, so rankings and their ties are the same as with one segme
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from itertools import chain
 from pathlib import Path
@@ -105,10 +107,29 @@ def analyse_batch(
     ]
 
 
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: a segment's postings are millions of live
+    tuples (no cycles among them) that it would otherwise traverse again and again — on
+    10^4 passages that was 40 % of the build's CPU time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def write_index(
     ix: FileIndex, analysed: Iterable[AnalysedDoc], block: int, on_doc: OnDoc = None
 ) -> None:
     """Write analysed documents, in order, as the segments of the (empty) index ``ix``."""
+    with no_cyclic_gc():
+        _write_all(ix, analysed, block, on_doc)
+
+
+def _write_all(ix: FileIndex, analysed: Iterable[AnalysedDoc], block: int, on_doc: OnDoc) -> None:
     segments = []
     chunk: list[AnalysedDoc] = []
     for doc in analysed:
@@ -132,7 +153,8 @@ def write_segment_of(args: tuple[str, list[tuple[str, str, str, str]], str, str,
     from whoosh import index as whoosh_index
     from whoosh.filedb.filestore import FileStorage
 
-    analysed = analyse_batch((rows, user_dict, stopwords, heading_boost))
+    with no_cyclic_gc():
+        analysed = analyse_batch((rows, user_dict, stopwords, heading_boost))
     ix = whoosh_index.open_dir(path)
     # Each writer makes (and at the end deletes) a scratch folder named after the index:
     # one of its own per process, so that two workers never share or delete each other's.
@@ -140,7 +162,8 @@ def write_segment_of(args: tuple[str, list[tuple[str, str, str, str]], str, str,
     storage.temp_storage = lambda name=None: FileStorage.temp_storage(
         storage, f"{name or 'scratch'}.{os.getpid()}"
     )
-    return _write_segment(ix, analysed, block, lock=False)
+    with no_cyclic_gc():
+        return _write_segment(ix, analysed, block, lock=False)
 
 
 def write_toc(ix: FileIndex, segments: list) -> None:

@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
     cfg = Config(data_dir=str(data))
     model = base_embedder("real")
     keys, vectors = pool_vectors(load_pool(), model, pool_cache)
-    searcher = Searcher(cfg, embedder=StoredVectorEmbedder(model, keys, vectors))
+    searcher = Searcher(cfg, embedder=StoredVectorEmbedder(model, keys, vectors), warm=True)
     return serve(cfg, "127.0.0.1", port, searcher=searcher)
 
 

@@ -18,7 +18,7 @@ def serve(cfg: Config, host: str, port: int, searcher=None) -> int:
     from web.app import create_app
     from web.limits import server_body_limit
 
-    searcher = searcher or Searcher(cfg)
+    searcher = searcher or Searcher(cfg, warm=True)
     # Load the embedder and jieba's dictionary now, so the first user doesn't wait for them.
     t0 = time.perf_counter()
     searcher.search(SearchRequest(query="法治政府建设", limit=1))

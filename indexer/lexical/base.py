@@ -107,5 +107,11 @@ class LexicalIndex(ABC):
     def pids(self) -> list[str]:
         """Every stored passage id (for `kb check`)."""
 
+    def warm(self, stop: Callable[[], bool] = lambda: False) -> int:
+        """Read what the first queries would read anyway, before they come (a server calls it
+        in the background after opening a build); returns how many terms were read.
+        ``stop`` is asked between terms. Backends with nothing to warm keep this default."""
+        return 0
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release open files."""

@@ -180,6 +180,32 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", fold(text))
 
 
+# Characters that NFKC and lower() leave as they are: CJK ideographs (unified and extension A),
+# the CJK punctuation reports use, quotes, dashes and middle dot (tests/unit check every one).
+_STABLE = "\u4e00-\u9fff\u3400-\u4dbf\u3001\u3002\u3008-\u3011\u3014-\u301b\u2018-\u201d\u2013\u2014\u00b7"
+_STABLE_ONLY = re.compile(f"[{_STABLE}]+")
+# ...and those that fold only into ASCII or white space: ASCII, full-width forms, spaces,
+# ellipsis, circled numbers.
+_TO_ASCII = "\\x00-\\x7f\\uff01-\\uff5e\\u2026\\u2460-\\u2473"
+_FOLDS_AWAY = re.compile(f"[{_STABLE}{_TO_ASCII}\\s]*")
+_SPACE = re.compile(r"\s+")
+
+
+def holds_as_written(text: str, phrase: str) -> bool:
+    """``phrase`` (squashed) in ``squash(text)``, without folding the text where folding
+    cannot change the answer.
+
+    Folding is NFKC, a few hundred passages a query is 10-20 ms, and the 含检索词 count of a
+    common phrase checks thousands (6,000 for 优化营商环境 at 10^5 passages: 250 ms). When the
+    phrase is made of stable characters only and the text of stable characters, ASCII,
+    full-width forms and spaces, folding only turns characters the phrase cannot contain into
+    ASCII and removes spaces: removing the spaces gives the same answer.
+    """
+    if _STABLE_ONLY.fullmatch(phrase) and _FOLDS_AWAY.fullmatch(text):
+        return phrase in _SPACE.sub("", text)
+    return phrase in squash(text)
+
+
 def clean(raw: str) -> str:
     text = _CONTROL.sub(" ", raw or "")
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]

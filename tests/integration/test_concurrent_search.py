@@ -69,3 +69,27 @@ def test_query_vectors_are_cached(seed_cfg) -> None:
         assert embedder.queries == count + 1
     finally:
         searcher.close()
+
+
+def test_a_warmed_searcher_ranks_as_a_cold_one(seed_cfg) -> None:
+    """A server reads the most frequent words' postings in the background after opening a
+    build; searches during and after that rank exactly as without it."""
+    cold = Searcher(seed_cfg)
+    try:
+        expected = {q: ranking(cold, q, "lexical") for q in QUERIES}
+    finally:
+        cold.close()
+    ahead = Searcher(seed_cfg, warm=True)
+    try:
+        ahead.warming.join()
+        assert len(ahead.bundle.lexical._postings) > 100  # read before any query ran
+    finally:
+        ahead.close()
+    warm = Searcher(seed_cfg, warm=True)
+    try:
+        during = {q: ranking(warm, q, "lexical") for q in QUERIES}
+        warm.warming.join()
+        after = {q: ranking(warm, q, "lexical") for q in QUERIES}
+        assert during == after == expected
+    finally:
+        warm.close()

@@ -31,8 +31,9 @@ def _segment_batch(batch: list[tuple[str, str, str, str]]) -> list[tuple[str, st
     ]
 
 
-def tantivy_lexical(docs: Sequence, work: Path, procs: int) -> dict:
-    """Index ``docs`` (LexicalDoc) with tantivy; passages/s with and without segmentation."""
+def tantivy_lexical(docs: Sequence, work: Path, procs: int, keep: bool = False) -> dict:
+    """Index ``docs`` (LexicalDoc) with tantivy; passages/s with and without segmentation.
+    With ``keep`` the index stays in ``work/tantivy`` (for the query latency peer)."""
     try:
         import tantivy
     except ImportError:
@@ -63,7 +64,8 @@ def tantivy_lexical(docs: Sequence, work: Path, procs: int) -> dict:
     index_s = time.perf_counter() - t
     total = time.perf_counter() - t0
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    shutil.rmtree(path, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(path, ignore_errors=True)
     n = len(rows)
     return {
         "engine": f"tantivy {getattr(tantivy, '__version__', '0.27')}",

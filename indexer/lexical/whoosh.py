@@ -378,11 +378,14 @@ class WhooshIndex(LexicalIndex):
         Raw: straight from the segment's terms reader, without the deleted-documents filter
         (deleted documents are masked out after scoring, as their postings count in idf).
         """
+        for leaf, base in self._reader().leaf_readers():
+            yield from self._leaf_matchers_of(leaf, base, field, term)
+
+    def _leaf_matchers_of(self, leaf, base: int, field: str, term: str):
         fmt = self.searcher.schema[field].format
         tbytes = self.searcher.schema[field].to_bytes(term)
-        for leaf, base in self._reader().leaf_readers():
-            if (field, tbytes) in leaf:
-                yield leaf._terms.matcher(field, tbytes, fmt, scorer=None), base
+        if (field, tbytes) in leaf:
+            yield leaf._terms.matcher(field, tbytes, fmt, scorer=None), base
 
     def _frequent_terms(self) -> list[str]:
         """The text field's terms, most occurrences first (from the positional side index:
@@ -419,7 +422,22 @@ class WhooshIndex(LexicalIndex):
                 return hit
         ids_parts: list[np.ndarray] = []
         w_parts: list[np.ndarray] = []
-        for m, base in self._leaf_matchers(field, term):
+        if field == POSITIONAL_FIELD:
+            boost = self.searcher.schema[field].format.field_boost
+            matchers = []
+            for leaf, base in self._reader().leaf_readers():
+                side = self._side.get(leaf.segment().segment_id())
+                if side is None:
+                    matchers.extend(
+                        (m, b) for m, b in self._leaf_matchers_of(leaf, base, field, term)
+                    )
+                    continue
+                ids, counts = _side_postings(side, term)
+                ids_parts.append(ids + base)
+                w_parts.append((counts * boost).astype(np.float32))
+        else:
+            matchers = list(self._leaf_matchers(field, term))
+        for m, base in matchers:
             for ids, weights, _values in _posting_blocks(m):
                 ids_parts.append(ids + base)
                 w_parts.append(weights)
@@ -751,6 +769,22 @@ def _posting_blocks(m, wanted: np.ndarray | None = None):
             yield np.cumsum(np.asarray(ids, dtype=np.int64)), weights, values  # delta-coded ids
         low = high
         m._next_block()
+
+
+def _side_postings(side: dict[str, np.ndarray], term: str) -> tuple[np.ndarray, np.ndarray]:
+    """(segment docnums, occurrence counts) of a term from a segment's positional side index:
+    the text field's postings without unpickling Whoosh's blocks (the weight of a posting is
+    its count times the field boost). Raw, like the matchers: deleted documents included."""
+    terms = side["terms"]
+    i = int(np.searchsorted(terms, term))
+    if i == len(terms) or terms[i] != term:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    occ = np.asarray(side["docs"][int(side["offsets"][i]) : int(side["offsets"][i + 1])])
+    if not len(occ):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], occ[1:] != occ[:-1])))
+    counts = np.diff(np.concatenate((starts, [len(occ)])))
+    return occ[starts].astype(np.int64), counts
 
 
 def _any_between(sorted_ids: np.ndarray, low: int, high: int) -> bool:

@@ -77,7 +77,8 @@ def test_bulk_index_equals_add_document(seed_store, tmp_path, monkeypatch, segme
 def test_side_index_positions_equal_whooshs(
     seed_store, tmp_path, monkeypatch, segment_docs
 ) -> None:
-    """Phrase checks read positions from the side index; they are the ones Whoosh stores."""
+    """Phrase checks read positions, and the text field's postings, from the side index;
+    they are the ones Whoosh stores."""
     import numpy as np
 
     docs = [lexical_doc(r) for r in index_records(seed_store)]
@@ -99,6 +100,11 @@ def test_side_index_positions_equal_whooshs(
                     slow._positions("text", word, within),
                 )
                 assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), word
+            # the text field's postings (documents, weights) come from the side index too
+            got, want = fast._read_postings("text", word), slow._read_postings("text", word)
+            assert np.array_equal(got[0], want[0]), word
+            assert got[1].dtype == want[1].dtype and np.array_equal(got[1], want[1]), word
+        assert not len(fast._read_postings("text", "不在索引里的词")[0])
         tokens = [w for w, _, _ in fast.analyzer.tokens(docs[5].text)]
         for phrase in (tokens[3:5], tokens[10:13], ["法治", "政府", "建设"]):
             assert np.array_equal(
@@ -130,6 +136,8 @@ def test_an_update_keeps_every_segment_indexed(seed_store, tmp_path) -> None:
         live = np.flatnonzero(fast._live)
         for word in sorted({w for d in docs[-12:] for w, _, _ in fast.analyzer.tokens(d.text)}):
             got, want = fast._positions("text", word, live), slow._positions("text", word, live)
+            assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), word
+            got, want = fast._read_postings("text", word), slow._read_postings("text", word)
             assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), word
     finally:
         fast.close()

@@ -60,8 +60,9 @@ lint: setup
 
 # Benchmarks (bench/): scale corpora generated from corpus/ and ../shared/dev-corpus/ into
 # bench/work/ (git-ignored), results to bench/results/*.json and bench/results/README.md.
-# `bench`: 10^4 and 10^5 passages, real-embedder throughput, ANN recall (~20-30 min on 2 cores).
-# `bench-full`: adds 10^6 passages (hours: lexical indexing alone is ~1-2 h on 2 cores).
+# `bench`: 10^4 and 10^5 passages, real-embedder throughput, ANN recall (~15-20 min on 2 cores).
+# `bench-full`: adds 10^6 passages (~30 min, plus ~1 h for the HNSW graph of the ANN
+# comparison; BENCH_ARGS="--ann fp16,sq8" skips that).
 BENCH_ARGS ?=
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -368,16 +368,9 @@ def build_indexes(
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        manifest = {
-            "build_id": build_id,
-            "corpus_fingerprint": fingerprint,
-            "passage_count": result.passages,
-            "report_count": (
-                report_count if report_count is not None else len({r.report_id for r in records})
-            ),
-            "embedder": {"id": embedder.id, "dim": embedder.dim},
-            "settings": build_settings,
-        }
+        manifest = _manifest_head(
+            build_id, fingerprint, result, report_count, records, embedder, build_settings
+        )
         publisher = _Publisher(data_dir, settings, manifest, result, t0, on_publish)
         t = time.perf_counter()
         cache = None
@@ -421,6 +414,28 @@ def build_indexes(
         result.seconds = time.perf_counter() - t0
         _remove_stale(data_dir, keep={result.build_id})
         return result
+
+
+def _manifest_head(
+    build_id: str,
+    fingerprint: str,
+    result: BuildResult,
+    report_count: int | None,
+    records: Sequence[IndexRecord],
+    embedder: Embedder,
+    build_settings: dict,
+) -> dict:
+    """The manifest fields every build has, whichever engine wrote it."""
+    return {
+        "build_id": build_id,
+        "corpus_fingerprint": fingerprint,
+        "passage_count": result.passages,
+        "report_count": (
+            report_count if report_count is not None else len({r.report_id for r in records})
+        ),
+        "embedder": {"id": embedder.id, "dim": embedder.dim},
+        "settings": build_settings,
+    }
 
 
 class _Publisher:
@@ -542,15 +557,10 @@ def _build_on_engine(
         result.build_id = build_id
         result.seconds = time.perf_counter() - t0
         manifest = {
-            "build_id": build_id,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "corpus_fingerprint": fingerprint,
-            "passage_count": result.passages,
-            "report_count": (
-                report_count if report_count is not None else len({r.report_id for r in records})
+            **_manifest_head(
+                build_id, fingerprint, result, report_count, records, embedder, build_settings
             ),
-            "embedder": {"id": embedder.id, "dim": embedder.dim},
-            "settings": build_settings,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             **({"engine": result.engine} if result.engine else {}),
             "stats": {
                 "embedded": result.embedded,
